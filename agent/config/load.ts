@@ -1,0 +1,85 @@
+// Turns a validated config file into the frozen settings the agent runs with: defaults filled
+// in, durations in milliseconds, relative paths resolved against the config file's folder.
+
+import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { durationMs } from '../../common/duration.js';
+import { deepFreeze } from '../../common/freeze.js';
+import { loadYamlFile, type FileError } from '../../common/yaml-file.js';
+import type { Role } from '../../protocol/schema.js';
+import { agentConfigSchema, type AgentConfigFile } from './schema.js';
+
+export interface BrokerSettings {
+  url: string;
+  username?: string;
+  password?: string;
+  clientId: string;
+  keepaliveS: number;
+  protocolVersion: 4 | 5;
+  tls?: { ca?: string; cert?: string; key?: string; servername?: string };
+}
+
+export interface AgentConfig {
+  id: string;
+  site: string;
+  role: Role;
+  labels: Readonly<Record<string, string>>;
+  broker: BrokerSettings;
+  intervalMs: number;
+  dataDir: string;
+  collect: {
+    excludeFsTypes: readonly string[];
+    excludeMounts: readonly string[];
+    includeTmpfs: boolean;
+    excludeInterfaces: readonly string[];
+    textfileDir?: string;
+  };
+  log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };
+}
+
+/** The host name as an agent id: lowercase, anything outside [a-z0-9._-] becomes "-". */
+export function defaultAgentId(host = hostname()): string {
+  const id = host.toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63);
+  return id || 'agent';
+}
+
+export function resolveAgentConfig(file: AgentConfigFile, baseDir = process.cwd()): AgentConfig {
+  const id = file.agent.id ?? defaultAgentId();
+  const role = file.agent.role;
+  const path = (p: string | undefined) => (p === undefined ? undefined : resolve(baseDir, p));
+  const tls = file.broker.tls;
+  const config: AgentConfig = {
+    id,
+    site: file.agent.site,
+    role,
+    labels: { ...(file.agent.labels ?? {}) },
+    broker: {
+      url: file.broker.url,
+      ...(file.broker.username !== undefined ? { username: file.broker.username } : {}),
+      ...(file.broker.password !== undefined ? { password: file.broker.password } : {}),
+      clientId: file.broker.client_id ?? id,
+      keepaliveS: Math.round(durationMs(file.broker.keepalive ?? '30s') / 1000),
+      protocolVersion: file.broker.protocol === 'mqtt3.1.1' ? 4 : 5,
+      ...(tls ? { tls: { ca: path(tls.ca), cert: path(tls.cert), key: path(tls.key), servername: tls.servername } } : {}),
+    },
+    intervalMs: durationMs(file.interval ?? (role === 'terminal' ? '60s' : '15s')),
+    dataDir: resolve(baseDir, file.data_dir ?? './wardwatch-data/agent'),
+    collect: {
+      excludeFsTypes: file.collect?.filesystems?.exclude_types ?? [],
+      excludeMounts: file.collect?.filesystems?.exclude_mounts ?? [],
+      includeTmpfs: file.collect?.filesystems?.include_tmpfs ?? false,
+      excludeInterfaces: file.collect?.network?.exclude ?? ['lo'],
+      ...(file.collect?.textfile_dir !== undefined ? { textfileDir: resolve(baseDir, file.collect.textfile_dir) } : {}),
+    },
+    log: { level: file.log?.level ?? 'info', format: file.log?.format ?? 'text' },
+  };
+  return deepFreeze(config);
+}
+
+export type AgentConfigResult = { ok: true; config: AgentConfig } | { ok: false; errors: FileError[] };
+
+export function loadAgentConfig(path: string): AgentConfigResult {
+  const loaded = loadYamlFile<AgentConfigFile>(path, agentConfigSchema, { interpolate: true });
+  if (!loaded.ok) return loaded;
+  return { ok: true, config: resolveAgentConfig(loaded.value, dirname(resolve(path))) };
+}

@@ -1,0 +1,99 @@
+// The agent's config file (YAML). Every key is documented here; `wardwatch agent --check`
+// validates a file against it, and unknown keys are errors so a typo never silently falls
+// back to a default.
+
+import type { FromSchema } from 'json-schema-to-ts';
+import { DURATION_PATTERN } from '../../common/duration.js';
+import { NAME_PATTERN } from '../../protocol/topics.js';
+
+const duration = { type: 'string', pattern: DURATION_PATTERN, 'x-expected': 'a duration like "15s", "5m" or "1h"' } as const;
+const name = { type: 'string', pattern: NAME_PATTERN, 'x-expected': 'lowercase letters, digits, ".", "-" or "_" (at most 63)' } as const;
+
+export const brokerSchema = {
+  type: 'object',
+  description: 'How to reach the MQTT broker.',
+  additionalProperties: false,
+  required: ['url'],
+  properties: {
+    url: { type: 'string', pattern: '^(mqtts?|wss?|tcp|ssl)://', 'x-expected': 'a URL like "mqtt://127.0.0.1:1883" or "mqtts://broker:8883"', examples: ['mqtt://127.0.0.1:1883'] },
+    username: { type: 'string', description: 'Defaults to the agent id.' },
+    password: { type: 'string', description: 'Write ${env:NAME} or ${file:/path} rather than the secret itself.' },
+    client_id: { type: 'string', description: 'MQTT client id; defaults to the agent id.' },
+    keepalive: { ...duration, default: '30s' },
+    protocol: { enum: ['mqtt5', 'mqtt3.1.1'], default: 'mqtt5', description: 'MQTT version; use mqtt3.1.1 for brokers without MQTT 5 (the embedded broker of `wardwatch up`).' },
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ca: { type: 'string', description: 'CA certificate file (PEM) that signed the broker certificate.' },
+        cert: { type: 'string', description: 'Client certificate (PEM) for mutual TLS.' },
+        key: { type: 'string', description: 'Client private key (PEM) for mutual TLS.' },
+        servername: { type: 'string', description: 'Name to check the broker certificate against, when it differs from the URL host.' },
+      },
+    },
+  },
+} as const;
+
+export const agentConfigSchema = {
+  $id: 'https://wardwatch.dev/schema/agent.json',
+  title: 'Wardwatch agent configuration',
+  type: 'object',
+  additionalProperties: false,
+  required: ['agent', 'broker'],
+  properties: {
+    agent: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['site', 'role'],
+      properties: {
+        id: { ...name, description: 'Agent id, unique in the hospital; defaults to the host name in lowercase.' },
+        site: { ...name, description: 'Site (campus) this agent belongs to.' },
+        role: { enum: ['server', 'terminal', 'probe'], description: 'server: HIS/LIS/PACS hosts; terminal: workstations and kiosks (light profile); probe: polls network gear and remote services.' },
+        labels: {
+          type: 'object',
+          description: 'Free labels used by rules, topology and dashboards: building, floor, service, department…',
+          maxProperties: 12,
+          propertyNames: { pattern: '^[a-z_][a-z0-9_]{0,31}$' },
+          additionalProperties: { type: 'string', maxLength: 128 },
+        },
+      },
+    },
+    broker: brokerSchema,
+    interval: { ...duration, description: 'Collection interval; default 15s for servers and probes, 60s for terminals.' },
+    data_dir: { type: 'string', description: 'Where the agent keeps its sequence counter and spool.', default: './wardwatch-data/agent' },
+    collect: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        filesystems: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            exclude_types: { type: 'array', items: { type: 'string' }, description: 'Filesystem types to skip, added to the built-in list of pseudo filesystems.' },
+            exclude_mounts: { type: 'array', items: { type: 'string' }, description: 'Mount points to skip; a trailing /* skips everything below.' },
+            include_tmpfs: { type: 'boolean', default: false },
+          },
+        },
+        network: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            exclude: { type: 'array', items: { type: 'string' }, description: 'Interfaces to skip; a trailing * matches a prefix ("veth*").', default: ['lo'] },
+          },
+        },
+        textfile_dir: { type: 'string', description: 'Directory of *.prom files (Prometheus text format) written by local scripts.' },
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        level: { enum: ['debug', 'info', 'warn', 'error'], default: 'info' },
+        format: { enum: ['text', 'json'], default: 'text' },
+      },
+    },
+  },
+} as const;
+
+export type AgentConfigFile = FromSchema<typeof agentConfigSchema, { keepDefaultedPropertiesOptional: true }>;
+export type BrokerConfig = FromSchema<typeof brokerSchema, { keepDefaultedPropertiesOptional: true }>;

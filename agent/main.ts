@@ -1,0 +1,95 @@
+// The agent process: publish before collect, stop in reverse. Wiring only; every piece it
+// starts lives in collect/, schedule/ or publish/.
+
+import { RateLimiter, type Logger } from '../common/log.js';
+import { VERSION } from '../common/version.js';
+import type { Inventory, Sample } from '../protocol/schema.js';
+import type { AgentConfig } from './config/load.js';
+import type { Collector } from './collect/collector.js';
+import { collectInventory } from './collect/inventory.js';
+import { createCollectors } from './collect/registry.js';
+import { Counters } from './publish/counters.js';
+import { MemoryOutbox } from './publish/outbox.js';
+import { AgentSession } from './publish/session.js';
+import { offsetFor, startInterval } from './schedule/interval.js';
+
+export interface RunningAgent {
+  readonly session: AgentSession;
+  /** Collects and sends one snapshot now (also what the interval loop does). */
+  collectOnce(): Promise<Sample[]>;
+  stop(): Promise<void>;
+}
+
+/** Runs every collector; a failing one is logged (rate-limited) and the rest still report. */
+export async function collectAll(collectors: Collector[], now: number, log: Logger, limiter: RateLimiter): Promise<Sample[]> {
+  const results = await Promise.allSettled(collectors.map((c) => c.collect(now)));
+  const samples: Sample[] = [];
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled') samples.push(...r.value);
+    else {
+      const name = collectors[i]?.name ?? '?';
+      const suppressed = limiter.allow(`collect:${name}`);
+      if (suppressed >= 0) log.warn('collector failed', { collector: name, error: String((r.reason as Error)?.message ?? r.reason), suppressed });
+    }
+  });
+  return samples;
+}
+
+export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+  const counters = new Counters(config.dataDir);
+  const intervalS = config.intervalMs / 1000;
+  const inventory: Inventory = await collectInventory({ role: config.role, version: VERSION, intervalS, labels: { ...config.labels } });
+  const limiter = new RateLimiter(60_000);
+  let lastCollectMs: number | undefined;
+  const collectors = createCollectors(config, {
+    lastCollectMs: () => lastCollectMs,
+    onTextfileProblem: (p) => {
+      if (limiter.allow(`textfile:${p.file}`) >= 0) log.warn('textfile problem', { file: p.file, line: p.line, problem: p.message });
+    },
+  });
+  await Promise.all(collectors.map((c) => c.prime?.(Date.now()).catch(() => undefined)));
+
+  const outbox = new MemoryOutbox();
+  const session = new AgentSession({ broker: config.broker, agentId: config.id, site: config.site, counters, outbox, inventory: () => inventory, log });
+  session.start();
+
+  const collectOnce = async (): Promise<Sample[]> => {
+    const started = performance.now();
+    const ts = Date.now();
+    const samples = await collectAll(collectors, ts, log, limiter);
+    lastCollectMs = performance.now() - started;
+    session.send('metrics', ts, { interval_s: intervalS, samples });
+    return samples;
+  };
+
+  const loop = startInterval({
+    intervalMs: config.intervalMs,
+    offsetMs: offsetFor(config.id, config.intervalMs),
+    run: async () => {
+      await collectOnce();
+    },
+  });
+  log.info('agent started', { agent: config.id, site: config.site, role: config.role, interval: `${intervalS}s`, version: VERSION });
+
+  return {
+    session,
+    collectOnce,
+    async stop() {
+      loop.stop();
+      await session.stop();
+      outbox.close();
+      log.info('agent stopped', { agent: config.id });
+    },
+  };
+}
+
+/** `wardwatch agent --once`: one snapshot, printed, nothing sent. */
+export async function snapshotOnce(config: AgentConfig, log: Logger): Promise<{ inventory: Inventory; samples: Sample[] }> {
+  const inventory = await collectInventory({ role: config.role, version: VERSION, intervalS: config.intervalMs / 1000, labels: { ...config.labels } });
+  const collectors = createCollectors(config, { lastCollectMs: () => undefined });
+  const now = Date.now();
+  await Promise.all(collectors.map((c) => c.prime?.(now).catch(() => undefined)));
+  await new Promise((r) => setTimeout(r, 1_000)); // one second of counters for the rates
+  const samples = await collectAll(collectors, Date.now(), log, new RateLimiter(60_000));
+  return { inventory, samples };
+}

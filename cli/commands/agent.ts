@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { UserError } from '../../common/errors.js';
+import { loadAgentConfig } from '../../agent/config/load.js';
+import { snapshotOnce, startAgent } from '../../agent/main.js';
+import { action, guardProcess, processLogger, untilStopped } from '../run.js';
+import { terminalOut } from '../output.js';
+
+export function agentCommand(program: Command): void {
+  program
+    .command('agent')
+    .description('run an agent: collect this host\'s metrics and publish them to the broker')
+    .requiredOption('-c, --config <file>', 'agent config file (YAML)')
+    .option('--check', 'validate the config file and exit')
+    .option('--once', 'collect one snapshot, print it as JSON and exit; nothing is sent')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ wardwatch agent --config /etc/wardwatch/agent.yaml
+  $ wardwatch agent --config agent.yaml --check
+  $ wardwatch agent --config agent.yaml --once | head`,
+    )
+    .action(
+      action(async (opts: { config: string; check?: boolean; once?: boolean }) => {
+        const loaded = loadAgentConfig(opts.config);
+        if (!loaded.ok) throw UserError.fromFileErrors(`invalid agent config ${opts.config}`, loaded.errors);
+        const config = loaded.config;
+        const out = terminalOut();
+        if (opts.check) {
+          out.line(`${opts.config}: OK (agent ${config.id}, site ${config.site}, role ${config.role}, every ${config.intervalMs / 1000}s)`);
+          return;
+        }
+        const log = processLogger(config.log.level, config.log.format);
+        if (opts.once) {
+          out.line(JSON.stringify(await snapshotOnce(config, log), null, 2));
+          return;
+        }
+        guardProcess(log);
+        const agent = await startAgent(config, log);
+        await untilStopped();
+        await agent.stop();
+        process.exit(0);
+      }),
+    );
+}

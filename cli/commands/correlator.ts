@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { UserError } from '../../common/errors.js';
+import { loadCorrelatorConfig } from '../../correlator/config/load.js';
+import { startCorrelator } from '../../correlator/main.js';
+import { loadRules } from '../../correlator/rules/compile.js';
+import { action, guardProcess, processLogger, untilStopped } from '../run.js';
+import { terminalOut } from '../output.js';
+import { consolePrinter } from './printer.js';
+
+export function correlatorCommand(program: Command): void {
+  program
+    .command('correlator')
+    .description('run the correlator: rules, incidents and tickets from what the agents publish')
+    .requiredOption('-c, --config <file>', 'correlator config file (YAML)')
+    .option('--check', 'validate the config file and its rules, then exit')
+    .option('--print', 'print incidents as they open and resolve')
+    .addHelpText(
+      'after',
+      `
+Signals:
+  SIGHUP reloads the rules; a rule set with errors is rejected and the running rules stay.
+
+Examples:
+  $ wardwatch correlator --config /etc/wardwatch/correlator.yaml
+  $ wardwatch correlator --config correlator.yaml --check
+  $ kill -HUP $(pidof wardwatch)        # reload rules`,
+    )
+    .action(
+      action(async (opts: { config: string; check?: boolean; print?: boolean }) => {
+        const loaded = loadCorrelatorConfig(opts.config);
+        if (!loaded.ok) throw UserError.fromFileErrors(`invalid correlator config ${opts.config}`, loaded.errors);
+        const config = loaded.config;
+        if (opts.check) {
+          const rules = loadRules(config.rulesDir);
+          if (!rules.ok) throw UserError.fromFileErrors(`rules in ${config.rulesDir} have errors`, rules.errors);
+          terminalOut().line(`${opts.config}: OK (${rules.ruleSet.rules.length} rules from ${config.rulesDir}, store ${config.store.sqlite})`);
+          return;
+        }
+        const log = processLogger(config.log.level, config.log.format);
+        guardProcess(log);
+        const correlator = await startCorrelator(config, log, { sinks: opts.print ? [consolePrinter(terminalOut())] : [] });
+        const onHup = () => void correlator.reloadRules();
+        process.on('SIGHUP', onHup);
+        await untilStopped();
+        process.off('SIGHUP', onHup);
+        await correlator.stop();
+        process.exit(0);
+      }),
+    );
+}

@@ -1,0 +1,11 @@
+import { incidentPrinter } from '../../correlator/observe/printer.js';
+import type { DecisionSink } from '../../correlator/ingest/pipeline.js';
+import { clockTime, paint, priorityColour, type Out } from '../output.js';
+
+export function consolePrinter(out: Out): DecisionSink {
+  return incidentPrinter((line) => out.line(line), {
+    time: (ms) => paint(out, 'dim', clockTime(ms)),
+    priority: (p) => paint(out, priorityColour(p), p),
+    verb: (v) => paint(out, v === 'OPEN' ? 'red' : v === 'RESOLVED' ? 'green' : 'yellow', v),
+  });
+}

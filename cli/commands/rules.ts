@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { relative } from 'node:path';
+import { formatError } from '../../common/yaml-file.js';
+import { SHIPPED_RULES } from '../../correlator/config/load.js';
+import { loadRules } from '../../correlator/rules/compile.js';
+import { action } from '../run.js';
+import { paint, table, terminalOut } from '../output.js';
+
+export function rulesCommand(program: Command): void {
+  const rules = program.command('rules').description('check and list alert rules');
+  rules
+    .command('check')
+    .description('validate rule files; prints file:line:column: message for every problem')
+    .argument('[dir]', 'directory of *.rules.yaml files', SHIPPED_RULES)
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 when every rule is valid, 1 otherwise.
+
+Examples:
+  $ wardwatch rules check
+  $ wardwatch rules check /etc/wardwatch/rules
+  $ wardwatch rules check ./rules --json`,
+    )
+    .action(
+      action(async (dir: string, opts: { json?: boolean }) => {
+        const out = terminalOut();
+        const result = loadRules(dir);
+        if (opts.json) {
+          out.line(
+            JSON.stringify(
+              result.ok
+                ? { ok: true, files: result.files.map((f) => relative(process.cwd(), f)), rules: result.ruleSet.rules.map((r) => ({ id: r.id, kind: r.kind, priority: r.priority, source: r.source })) }
+                : { ok: false, files: result.files.map((f) => relative(process.cwd(), f)), errors: result.errors },
+              null,
+              2,
+            ),
+          );
+        } else if (result.ok) {
+          out.line(`${paint(out, 'green', 'OK')}  ${result.ruleSet.rules.length} rules in ${result.files.length} file(s)`);
+        } else {
+          for (const e of result.errors) out.error(formatError(e));
+          out.error(paint(out, 'red', `${result.errors.length} problem(s) in ${dir}`));
+        }
+        process.exitCode = result.ok ? 0 : 1;
+      }),
+    );
+  rules
+    .command('list')
+    .description('list the rules of a directory')
+    .argument('[dir]', 'directory of *.rules.yaml files', SHIPPED_RULES)
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (dir: string, opts: { json?: boolean }) => {
+        const out = terminalOut();
+        const result = loadRules(dir);
+        if (!result.ok) {
+          for (const e of result.errors) out.error(formatError(e));
+          process.exitCode = 1;
+          return;
+        }
+        const list = result.ruleSet.rules.map((r) => ({ id: r.id, kind: r.kind, priority: r.priority, title: r.title, source: r.source }));
+        if (opts.json) out.line(JSON.stringify(list, null, 2));
+        else for (const l of table(['RULE', 'KIND', 'PRI', 'TITLE', 'SOURCE'], list.map((r) => [r.id, r.kind, r.priority, r.title, r.source]))) out.line(l);
+      }),
+    );
+}

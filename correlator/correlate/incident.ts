@@ -1,0 +1,56 @@
+// Incidents: what a person works on. One incident names its root cause (a node), folds in the
+// alerts that belong to it, and keeps the evidence chain that explains why.
+
+import type { Alert, AlertReason } from '../evaluate/alert.js';
+import type { Priority } from '../rules/schema.js';
+
+export type IncidentState = 'open' | 'resolved';
+
+export interface IncidentAlert {
+  id: string;
+  rule: string;
+  node: string;
+  title: string;
+  state: Alert['state'];
+  priority: Priority;
+  /** root: on the root-cause node; symptom: on a node that depends on it. */
+  role: 'root' | 'symptom';
+  value?: number;
+  threshold?: number;
+  metric?: string;
+  labels: Alert['labels'];
+  since: number;
+  firedAt: number;
+  resolvedAt?: number;
+  runbook?: string;
+}
+
+export interface Evidence {
+  at: number;
+  alert: string;
+  event: 'fired' | 'resolved' | 'joined' | 'priority';
+  /** Why, in a stable word (for replay output) … */
+  reason: AlertReason | 'same-node' | 'opened' | 'raised-by-alert';
+  /** … and in a sentence for the ticket. */
+  detail: string;
+}
+
+export interface Incident {
+  id: number;
+  state: IncidentState;
+  root: string;
+  site: string;
+  title: string;
+  priority: Priority;
+  priorityReason: string;
+  alerts: IncidentAlert[];
+  evidence: Evidence[];
+  openedAt: number;
+  updatedAt: number;
+  resolvedAt?: number;
+  runbooks: string[];
+}
+
+export function incidentRef(id: number): string {
+  return `INC-${id}`;
+}

@@ -1,0 +1,67 @@
+// Alerts: a rule's condition holding on one series of one node. The evaluator raises and
+// clears them; the correlator folds them into incidents.
+
+import type { Priority } from '../rules/schema.js';
+import type { Labels } from '../rules/selector.js';
+
+export type AlertState = 'firing' | 'resolved';
+
+/** Why an alert changed, in words that travel to the ticket and the replay output. */
+export type AlertReason =
+  | 'threshold-crossed'
+  | 'threshold-cleared'
+  | 'last-will'
+  | 'agent-shutdown'
+  | 'agent-silent'
+  | 'agent-back'
+  | 'rule-removed'
+  | 'restored';
+
+export interface Alert {
+  /** rule | node | series tags: the same condition on the same thing is the same alert. */
+  id: string;
+  rule: string;
+  kind: 'threshold' | 'offline';
+  node: string;
+  site: string;
+  labels: Labels;
+  priority: Priority;
+  title: string;
+  state: AlertState;
+  value?: number;
+  threshold?: number;
+  metric?: string;
+  /** Event time (agent clock) when the condition started to hold. */
+  since: number;
+  /** Arrival time (correlator clock) when the alert fired. */
+  firedAt: number;
+  resolvedAt?: number;
+  reason: AlertReason;
+  runbook?: string;
+}
+
+export interface AlertChange {
+  type: 'alert.firing' | 'alert.resolved';
+  alert: Alert;
+  reason: AlertReason;
+}
+
+export function seriesKey(tags: Labels | undefined): string {
+  if (!tags) return '';
+  const keys = Object.keys(tags);
+  if (keys.length === 0) return '';
+  keys.sort();
+  let out = '';
+  for (const k of keys) out += `${out ? ',' : ''}${k}=${tags[k]}`;
+  return out;
+}
+
+export function alertId(rule: string, node: string, series: string): string {
+  return `${rule}|${node}|${series}`;
+}
+
+export const PRIORITY_RANK: Record<Priority, number> = { P1: 1, P2: 2, P3: 3, P4: 4 };
+
+export function higherPriority(a: Priority, b: Priority): Priority {
+  return PRIORITY_RANK[a] <= PRIORITY_RANK[b] ? a : b;
+}

@@ -1,0 +1,181 @@
+// One message at a time through the correlator: decode and validate (bad input is counted,
+// logged at a limited rate and dropped), the pure engine, one store commit, then the sinks
+// (printer, notifiers). The returned promise settles after the commit, and the MQTT layer
+// acknowledges the message only then, so a crash redelivers what was not yet stored.
+
+import { RateLimiter, type Logger } from '../../common/log.js';
+import { decode } from '../../protocol/decode.js';
+import type { Decision, Engine } from '../engine/engine.js';
+import type { RuleSet } from '../rules/compile.js';
+import type { CorrelatorMetrics } from '../observe/metrics.js';
+import type { CommitBatch, CommitResult, SequenceMark, Store } from '../store/store.js';
+import { planTickets } from '../ticket/ticket.js';
+
+export interface DecisionSink {
+  readonly name: string;
+  deliver(decisions: readonly Decision[], result: CommitResult): void | Promise<void>;
+}
+
+export interface PipelineOptions {
+  engine: Engine;
+  store: Store;
+  sinks: DecisionSink[];
+  metrics: CorrelatorMetrics;
+  log: Logger;
+  clock?: () => number;
+  /** Called with every raw input before it is processed (the recorder for replay). */
+  onInput?: (topic: string, payload: Uint8Array, at: number) => void;
+}
+
+export class Pipeline {
+  private queue: Promise<void> = Promise.resolve();
+  private readonly pendingMarks = new Map<string, number>();
+  private readonly limiter = new RateLimiter(10_000);
+  private readonly clock: () => number;
+  private stopped = false;
+
+  constructor(private readonly opts: PipelineOptions) {
+    this.clock = opts.clock ?? Date.now;
+    this.updateGauges();
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  message(topic: string, payload: Uint8Array): Promise<void> {
+    return this.enqueue(() => this.process(topic, payload, this.clock()));
+  }
+
+  tick(): Promise<void> {
+    return this.enqueue(async () => {
+      const at = this.clock();
+      await this.apply(this.opts.engine.handle({ type: 'tick', at }), []);
+    });
+  }
+
+  setRules(rules: RuleSet): Promise<void> {
+    return this.enqueue(async () => {
+      const at = this.clock();
+      await this.apply(this.opts.engine.handle({ type: 'rules', rules, at }), []);
+      this.opts.metrics.rulesLoaded.set(rules.rules.length);
+    });
+  }
+
+  /** Persists sequence numbers of messages that changed nothing (batched to save fsyncs). */
+  flushMarks(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.pendingMarks.size === 0) return;
+      await this.commit({ decisions: [], tickets: [], sequences: this.takeMarks() });
+    });
+  }
+
+  /** Waits for everything queued so far. */
+  drain(): Promise<void> {
+    return this.enqueue(async () => {});
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private takeMarks(): SequenceMark[] {
+    const marks = [...this.pendingMarks].map(([agent, seq]) => ({ agent, seq }));
+    this.pendingMarks.clear();
+    return marks;
+  }
+
+  private async process(topic: string, payload: Uint8Array, at: number): Promise<void> {
+    const { metrics, log, engine } = this.opts;
+    this.opts.onInput?.(topic, payload, at);
+    const decoded = decode(topic, payload);
+    if (!decoded.ok) {
+      metrics.messagesInvalid.inc({ reason: decoded.code });
+      const suppressed = this.limiter.allow(`invalid:${decoded.code}`);
+      if (suppressed >= 0) {
+        log.warn('message rejected', { reason: decoded.code, topic: topic.slice(0, 120), detail: decoded.detail, ...(suppressed ? { suppressed } : {}) });
+      }
+      return;
+    }
+    const message = decoded.message;
+    metrics.messagesReceived.inc({ kind: message.kind });
+    if (message.kind === 'metrics') metrics.samplesReceived.inc(message.samples.length);
+    const duplicatesBefore = engine.duplicates;
+    const end = metrics.evaluationSeconds.startTimer();
+    const decisions = engine.handle({ type: 'message', message, at });
+    end();
+    if (engine.duplicates > duplicatesBefore) {
+      metrics.messagesDuplicate.inc();
+      return;
+    }
+    const mark = message.kind === 'state' ? [] : [{ agent: message.agent, seq: message.seq }];
+    if (decisions.length === 0) {
+      for (const m of mark) this.pendingMarks.set(m.agent, m.seq);
+      return;
+    }
+    this.pendingMarks.delete(message.agent);
+    await this.apply(decisions, mark);
+  }
+
+  private async apply(decisions: Decision[], sequences: SequenceMark[]): Promise<void> {
+    if (decisions.length === 0) return;
+    const result = await this.commit({ decisions, tickets: planTickets(decisions), sequences });
+    this.count(decisions, result);
+    for (const sink of this.opts.sinks) {
+      try {
+        await sink.deliver(decisions, result);
+      } catch (err) {
+        this.opts.metrics.sinkFailures.inc({ sink: sink.name });
+        if (this.limiter.allow(`sink:${sink.name}`) >= 0) this.opts.log.error('sink failed', { sink: sink.name, error: (err as Error).message });
+      }
+    }
+  }
+
+  /** Retries until the store takes the batch: losing a decision is worse than pausing ingest. */
+  private async commit(batch: CommitBatch): Promise<CommitResult> {
+    for (let attempt = 0; ; attempt++) {
+      const end = this.opts.metrics.commitSeconds.startTimer();
+      try {
+        const result = await this.opts.store.commit(batch);
+        end();
+        return result;
+      } catch (err) {
+        end();
+        if (this.stopped) throw err;
+        if (this.limiter.allow('store') >= 0) this.opts.log.error('store commit failed; retrying', { store: this.opts.store.kind, error: (err as Error).message, attempt });
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private count(decisions: readonly Decision[], result: CommitResult): void {
+    const m = this.opts.metrics;
+    let incidents = false;
+    for (const d of decisions) {
+      if (d.type === 'alert.firing') m.alertsChanged.inc({ state: 'firing' });
+      else if (d.type === 'alert.resolved') m.alertsChanged.inc({ state: 'resolved' });
+      else if (d.type === 'incident.opened') {
+        m.incidentsOpened.inc({ priority: d.incident.priority });
+        incidents = true;
+      } else if (d.type === 'incident.resolved') {
+        m.incidentsResolved.inc({ priority: d.incident.priority });
+        incidents = true;
+      } else if (d.type === 'incident.updated') incidents = true;
+    }
+    m.ticketsOpened.inc(result.opened.length);
+    if (incidents || decisions.length > 0) this.updateGauges();
+  }
+
+  private updateGauges(): void {
+    const { engine, metrics } = this.opts;
+    const byPriority: Record<string, number> = { P1: 0, P2: 0, P3: 0, P4: 0 };
+    for (const i of engine.openIncidents()) byPriority[i.priority] = (byPriority[i.priority] ?? 0) + 1;
+    for (const [priority, n] of Object.entries(byPriority)) metrics.incidentsOpen.set({ priority }, n);
+    metrics.alertsFiring.set(engine.firingAlerts().length);
+    let online = 0;
+    for (const a of engine.fleet.agents.values()) if (a.online) online++;
+    metrics.agentsOnline.set(online);
+  }
+}

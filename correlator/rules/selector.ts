@@ -1,0 +1,44 @@
+// Label selectors of rules (`where:`), compiled once into plain predicates.
+
+import type { Selector } from './schema.js';
+
+export type Labels = Readonly<Record<string, string>>;
+export type Predicate = (labels: Labels) => boolean;
+
+type MatcherSpec = Selector[string];
+
+function matcher(spec: MatcherSpec): (value: string | undefined) => boolean {
+  if (typeof spec === 'string') return (v) => v === spec;
+  if (Array.isArray(spec)) {
+    const set = new Set(spec);
+    return (v) => v !== undefined && set.has(v);
+  }
+  if ('matches' in spec) {
+    const re = new RegExp(`^(?:${spec.matches})$`);
+    return (v) => v !== undefined && re.test(v);
+  }
+  const not = spec.not;
+  const set = new Set(Array.isArray(not) ? not : [not]);
+  return (v) => v === undefined || !set.has(v);
+}
+
+export function compileSelector(selector: Selector | undefined): Predicate {
+  const entries = Object.entries(selector ?? {}).map(([key, spec]) => [key, matcher(spec)] as const);
+  if (entries.length === 0) return () => true;
+  return (labels) => entries.every(([key, test]) => test(labels[key]));
+}
+
+/** Regular expressions in a selector that do not compile, with their keys. */
+export function selectorProblems(selector: Selector | undefined): Array<{ key: string; message: string }> {
+  const out: Array<{ key: string; message: string }> = [];
+  for (const [key, spec] of Object.entries(selector ?? {})) {
+    if (typeof spec === 'object' && !Array.isArray(spec) && 'matches' in spec) {
+      try {
+        new RegExp(spec.matches);
+      } catch (err) {
+        out.push({ key, message: `not a valid regular expression: ${(err as Error).message}` });
+      }
+    }
+  }
+  return out;
+}

@@ -51,7 +51,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
 
   const outbox = new MemoryOutbox();
   const session = new AgentSession({ broker: config.broker, agentId: config.id, site: config.site, counters, outbox, inventory: () => inventory, log });
-  session.start();
+  await session.start();
 
   const collectOnce = async (): Promise<Sample[]> => {
     const started = performance.now();
@@ -62,6 +62,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     return samples;
   };
 
+  // A first snapshot right away, so a new agent shows up at once; then on its own slot.
+  void collectOnce().catch((err: Error) => log.warn('first collection failed', { error: err.message }));
   const loop = startInterval({
     intervalMs: config.intervalMs,
     offsetMs: offsetFor(config.id, config.intervalMs),

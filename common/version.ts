@@ -31,3 +31,6 @@ export const PROJECT_ROOT: string = (() => {
   }
   return process.cwd();
 })();
+
+/** The rules shipped with Wardwatch, used when no rules directory is configured. */
+export const SHIPPED_RULES: string = join(PROJECT_ROOT, 'rules');

@@ -224,8 +224,10 @@ function describe(e: ErrorObject): { path: PathPart[]; message: string; at?: 'ke
       const known = props.length > 0 && props.length <= 12 ? ` (known keys: ${props.join(', ')})` : '';
       return { path: [...path, key], message: `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : known}`, at: 'key' };
     }
-    case 'required':
-      return { path, message: `missing required key "${String(e.params.missingProperty)}"` };
+    case 'required': {
+      const keys = String(e.params.missingProperty);
+      return { path, message: `missing required key${keys.includes('"') ? 's' : ''} "${keys}"` };
+    }
     case 'type': {
       const want = String(e.params.type)
         .split(',')
@@ -290,7 +292,15 @@ function explain(errors: ErrorObject[], source: SourceFile): FileError[] {
   }
   const isCovered = (path: string) => covered.some((c) => path === c || path.startsWith(c + '/'));
   const specific = errors.filter((e) => !isCovered(e.instancePath) && !['if', 'oneOf', 'anyOf', 'allOf', 'not', 'then', 'else'].includes(e.keyword));
-  const chosen = [...summarised, ...specific];
+  // Several missing keys of one mapping read better as one line.
+  const missing = new Map<string, ErrorObject>();
+  for (const e of specific) {
+    if (e.keyword !== 'required') continue;
+    const first = missing.get(e.instancePath);
+    if (first) (first.params.missingProperty as string) += `", "${String(e.params.missingProperty)}`;
+    else missing.set(e.instancePath, { ...e, params: { ...e.params } });
+  }
+  const chosen = [...summarised, ...specific.filter((e) => e.keyword !== 'required'), ...missing.values()];
   const seen = new Set<string>();
   const out: FileError[] = [];
   for (const e of chosen.length > 0 ? chosen : errors) {

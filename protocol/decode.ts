@@ -57,6 +57,4 @@ export function decode(topic: string, payload: Uint8Array, maxBytes = DEFAULT_MA
   return { ok: true, topic: parts, message };
 }
 
-export function encode(message: Message): Buffer {
-  return Buffer.from(JSON.stringify(message), 'utf8');
-}
+export { encode } from './encode.js';

@@ -3,3 +3,4 @@ export * from './topics.js';
 export * from './schema.js';
 export * from './metrics.js';
 export * from './decode.js';
+

@@ -5,12 +5,13 @@
 // so a broker restart is not met by every agent of the hospital in the same second.
 
 import { readFileSync } from 'node:fs';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { redactUrl, type Logger } from '../../common/log.js';
-import { encode } from '../../protocol/decode.js';
+import { encode } from '../../protocol/encode.js';
 import type { EventsMessage, Inventory, MetricsMessage, StateMessage } from '../../protocol/schema.js';
 import { topicFor } from '../../protocol/topics.js';
 import type { BrokerSettings } from '../config/load.js';
+import { connectClient, type StreamOptions } from './connect.js';
 import type { Counters } from './counters.js';
 import type { Outbox } from './outbox.js';
 
@@ -71,7 +72,7 @@ export class AgentSession {
     return online ? { ...base, inventory: this.opts.inventory() } : base;
   }
 
-  private clientOptions(): IClientOptions {
+  private clientOptions(): IClientOptions & StreamOptions {
     const b = this.opts.broker;
     const tls = b.tls;
     return {
@@ -97,9 +98,9 @@ export class AgentSession {
     };
   }
 
-  start(): void {
+  async start(): Promise<void> {
     const log = this.opts.log;
-    const client = mqtt.connect(this.opts.broker.url, this.clientOptions());
+    const client = await connectClient(this.opts.broker.url, this.clientOptions());
     this.client = client;
     client.on('connect', () => {
       this.attempt = 0;

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.js';
-import { loadAgentConfig } from '../../agent/config/load.js';
-import { snapshotOnce, startAgent } from '../../agent/main.js';
 import { action, guardProcess, processLogger, untilStopped } from '../run.js';
 import { terminalOut } from '../output.js';
 
@@ -22,6 +20,9 @@ Examples:
     )
     .action(
       action(async (opts: { config: string; check?: boolean; once?: boolean }) => {
+        // Loaded on use: an agent on a workstation should not carry the correlator's code.
+        const { loadAgentConfig } = await import('../../agent/config/load.js');
+        const { snapshotOnce, startAgent } = await import('../../agent/main.js');
         const loaded = loadAgentConfig(opts.config);
         if (!loaded.ok) throw UserError.fromFileErrors(`invalid agent config ${opts.config}`, loaded.errors);
         const config = loaded.config;

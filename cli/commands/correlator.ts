@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.js';
-import { loadCorrelatorConfig } from '../../correlator/config/load.js';
-import { startCorrelator } from '../../correlator/main.js';
-import { loadRules } from '../../correlator/rules/compile.js';
 import { action, guardProcess, processLogger, untilStopped } from '../run.js';
 import { terminalOut } from '../output.js';
-import { consolePrinter } from './printer.js';
 
 export function correlatorCommand(program: Command): void {
   program
@@ -27,6 +23,8 @@ Examples:
     )
     .action(
       action(async (opts: { config: string; check?: boolean; print?: boolean }) => {
+        const { loadCorrelatorConfig } = await import('../../correlator/config/load.js');
+        const { loadRules } = await import('../../correlator/rules/compile.js');
         const loaded = loadCorrelatorConfig(opts.config);
         if (!loaded.ok) throw UserError.fromFileErrors(`invalid correlator config ${opts.config}`, loaded.errors);
         const config = loaded.config;
@@ -38,6 +36,8 @@ Examples:
         }
         const log = processLogger(config.log.level, config.log.format);
         guardProcess(log);
+        const { startCorrelator } = await import('../../correlator/main.js');
+        const { consolePrinter } = await import('./printer.js');
         const correlator = await startCorrelator(config, log, { sinks: opts.print ? [consolePrinter(terminalOut())] : [] });
         const onHup = () => void correlator.reloadRules();
         process.on('SIGHUP', onHup);

@@ -3,18 +3,20 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../../common/errors.js';
 import { incidentRef } from '../../correlator/correlate/incident.js';
-import { SqliteStore } from '../../correlator/store/sqlite.js';
+import type { SqliteStore } from '../../correlator/store/sqlite.js';
 import { ticketRef } from '../../correlator/ticket/ticket.js';
 import { action } from '../run.js';
 import { dateTime, paint, priorityColour, table, terminalOut } from '../output.js';
 
 export const DEFAULT_STORE = './wardwatch-data/wardwatch.db';
 
-export function openStoreReadonly(path: string): SqliteStore {
+export async function openStoreReadonly(path: string): Promise<SqliteStore> {
   const full = resolve(path);
   if (!existsSync(full)) throw new UserError(`no store at ${full}`, ['start one with `wardwatch up`, or pass --store <path>']);
+  const { SqliteStore } = await import('../../correlator/store/sqlite.js');
   return new SqliteStore(full, { readonly: true });
 }
+
 
 export function incidentsCommand(program: Command): void {
   const incidents = program.command('incidents').description('incidents and their tickets');
@@ -38,7 +40,7 @@ Examples:
         if (!['open', 'resolved', 'all'].includes(opts.state)) throw new UserError(`--state: expected open, resolved or all, got "${opts.state}"`);
         const limit = Number(opts.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit: expected a positive whole number, got "${opts.limit}"`);
-        const store = openStoreReadonly(opts.store);
+        const store = await openStoreReadonly(opts.store);
         const list = await store.listIncidents({ state: opts.state as 'open' | 'resolved' | 'all', limit });
         await store.close();
         const out = terminalOut();

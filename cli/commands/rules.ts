@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
-import { formatError } from '../../common/yaml-file.js';
-import { SHIPPED_RULES } from '../../correlator/config/load.js';
-import { loadRules } from '../../correlator/rules/compile.js';
+import { SHIPPED_RULES } from '../../common/version.js';
 import { action } from '../run.js';
 import { paint, table, terminalOut } from '../output.js';
 
@@ -25,6 +23,8 @@ Examples:
     )
     .action(
       action(async (dir: string, opts: { json?: boolean }) => {
+        const { formatError } = await import('../../common/yaml-file.js');
+        const { loadRules } = await import('../../correlator/rules/compile.js');
         const out = terminalOut();
         const result = loadRules(dir);
         if (opts.json) {
@@ -53,6 +53,8 @@ Examples:
     .option('--json', 'print as JSON')
     .action(
       action(async (dir: string, opts: { json?: boolean }) => {
+        const { formatError } = await import('../../common/yaml-file.js');
+        const { loadRules } = await import('../../correlator/rules/compile.js');
         const out = terminalOut();
         const result = loadRules(dir);
         if (!result.ok) {

@@ -7,14 +7,10 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../../common/errors.js';
 import { parseDuration } from '../../common/duration.js';
-import { resolveAgentConfig } from '../../agent/config/load.js';
-import { startAgent } from '../../agent/main.js';
-import { resolveCorrelatorConfig, SHIPPED_RULES } from '../../correlator/config/load.js';
-import { startCorrelator } from '../../correlator/main.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../up/broker.js';
+import { SHIPPED_RULES } from '../../common/version.js';
+import type { EmbeddedBroker } from '../up/broker.js';
 import { action, guardProcess, processLogger, untilStopped } from '../run.js';
 import { paint, terminalOut } from '../output.js';
-import { consolePrinter } from './printer.js';
 
 interface UpOptions {
   port: string;
@@ -57,6 +53,12 @@ async function up(opts: UpOptions): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const log = processLogger();
   guardProcess(log);
+  const { startEmbeddedBroker } = await import('../up/broker.js');
+  const { resolveAgentConfig } = await import('../../agent/config/load.js');
+  const { startAgent } = await import('../../agent/main.js');
+  const { resolveCorrelatorConfig } = await import('../../correlator/config/load.js');
+  const { startCorrelator } = await import('../../correlator/main.js');
+  const { consolePrinter } = await import('./printer.js');
 
   let broker: EmbeddedBroker | undefined;
   let url = opts.broker;

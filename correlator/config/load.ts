@@ -1,9 +1,9 @@
 // A validated config file → the frozen settings the correlator runs with.
 
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { durationMs } from '../../common/duration.js';
 import { deepFreeze } from '../../common/freeze.js';
-import { PROJECT_ROOT } from '../../common/version.js';
+import { SHIPPED_RULES } from '../../common/version.js';
 import { loadYamlFile, type FileError } from '../../common/yaml-file.js';
 import { correlatorConfigSchema, type CorrelatorConfigFile } from './schema.js';
 
@@ -24,7 +24,7 @@ export interface CorrelatorConfig {
   log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };
 }
 
-export const SHIPPED_RULES = join(PROJECT_ROOT, 'rules');
+export { SHIPPED_RULES };
 
 export function resolveCorrelatorConfig(file: CorrelatorConfigFile, baseDir = process.cwd()): CorrelatorConfig {
   const path = (p: string | undefined) => (p === undefined ? undefined : resolve(baseDir, p));

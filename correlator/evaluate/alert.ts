@@ -35,6 +35,8 @@ export interface Alert {
   since: number;
   /** Arrival time (correlator clock) when the alert fired. */
   firedAt: number;
+  /** Event time of the sample or message that made it fire. */
+  triggerTs: number;
   resolvedAt?: number;
   reason: AlertReason;
   runbook?: string;

@@ -118,6 +118,7 @@ export class Evaluator {
       metric: rule.metric,
       since: s.since,
       firedAt: at,
+      triggerTs: ts,
       reason: 'threshold-crossed',
       ...(rule.runbook ? { runbook: rule.runbook } : {}),
     };
@@ -172,6 +173,7 @@ export class Evaluator {
       state: 'firing',
       since: reason === 'agent-silent' ? agent.lastSeenAt : at,
       firedAt: at,
+      triggerTs: at,
       reason,
       ...(rule.runbook ? { runbook: rule.runbook } : {}),
     };

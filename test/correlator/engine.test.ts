@@ -1,5 +1,6 @@
 import t from 'tap';
 import { Engine, type Decision, type EngineInput } from '../../correlator/engine/engine.js';
+import type { Message } from '../../protocol/schema.js';
 import { birth, cpu, fs, metrics, will } from '../helpers/messages.js';
 import { CPU_RULE, OFFLINE_RULE, rulesFrom } from '../helpers/rules.js';
 
@@ -15,11 +16,12 @@ const RULES = rulesFrom(`rules:${CPU_RULE}${OFFLINE_RULE}
 `);
 
 const T0 = 1_763_773_200_000;
-const msg = (at: number, message: EngineInput & { type: 'message' }['message']): EngineInput => ({ type: 'message', message, at });
+const msg = (at: number, message: Message): EngineInput => ({ type: 'message', message, at });
 const summary = (ds: Decision[]) =>
   ds.map((d) => {
     if (d.type === 'alert.firing' || d.type === 'alert.resolved') return `${d.type} ${d.alert.rule}@${d.alert.node} (${d.reason})`;
     if (d.type === 'agent.online' || d.type === 'agent.offline') return `${d.type} ${d.agent.id}`;
+    if (d.type !== 'incident.opened' && d.type !== 'incident.updated' && d.type !== 'incident.resolved') return d.type;
     return `${d.type} INC-${d.incident.id} ${d.incident.priority}`;
   });
 

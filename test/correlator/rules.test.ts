@@ -7,7 +7,7 @@ import { compileSelector } from '../../correlator/rules/selector.js';
 import { SHIPPED_RULES } from '../../correlator/config/load.js';
 import { tmpDir } from '../helpers/tmp.js';
 
-function check(t: Tap.Test, files: Record<string, string>): string[] {
+function check(t: { teardown(fn: () => void): void }, files: Record<string, string>): string[] {
   const dir = tmpDir(t);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });

@@ -17,6 +17,7 @@ declare -A need=(
   [prometheus]=prometheus
   [promtool]=prometheus
   [openssl]=openssl
+  [systemd-analyze]=systemd
 )
 
 missing=()

@@ -52,3 +52,15 @@ t.test('bad input is rejected with a stable code, never thrown', async (t) => {
     t.equal(d.ok ? 'ok' : d.code, code, name);
   }
 });
+
+t.test('every example in protocol/README.md is a valid message', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { ROOT } = await import('../helpers/cli.js');
+  const text = readFileSync(`${ROOT}/protocol/README.md`, 'utf8');
+  const examples = [...text.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1] as string) as { kind: 'metrics'; agent: string; site: string });
+  t.ok(examples.length >= 4, `${examples.length} examples`);
+  for (const ex of examples) {
+    const d = decode(topicFor(ex.kind, ex.site, ex.agent), buf(ex));
+    t.ok(d.ok, `${ex.kind} example: ${d.ok ? 'valid' : d.detail}`);
+  }
+});

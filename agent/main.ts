@@ -11,10 +11,13 @@ import { createCollectors } from './collect/registry.js';
 import { Counters } from './publish/counters.js';
 import { MemoryOutbox } from './publish/outbox.js';
 import { AgentSession } from './publish/session.js';
+import { checkType } from './checks/registry.js';
+import { CheckRunner, schedule } from './checks/runner.js';
 import { offsetFor, startInterval } from './schedule/interval.js';
 
 export interface RunningAgent {
   readonly session: AgentSession;
+  readonly checks: CheckRunner;
   /** Collects and sends one snapshot now (also what the interval loop does). */
   collectOnce(): Promise<Sample[]>;
   stop(): Promise<void>;
@@ -38,7 +41,7 @@ export async function collectAll(collectors: Collector[], now: number, log: Logg
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
   const counters = new Counters(config.dataDir);
   const intervalS = config.intervalMs / 1000;
-  const inventory: Inventory = await collectInventory({ role: config.role, version: VERSION, intervalS, labels: { ...config.labels } });
+  const inventory: Inventory = await collectInventory({ role: config.role, version: VERSION, intervalS, labels: { ...config.labels }, checks: config.checks.map((c) => c.name) });
   const limiter = new RateLimiter(60_000);
   let lastCollectMs: number | undefined;
   const collectors = createCollectors(config, {
@@ -62,6 +65,14 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     return samples;
   };
 
+  const checks = config.checks.map((spec) => {
+    const type = checkType(spec.type);
+    if (!type) throw new Error(`unknown check type ${spec.type}`); // the config schema already refused it
+    return schedule(type.create(spec as never, { agentId: config.id, dataDir: config.dataDir, log }), spec);
+  });
+  const runner = new CheckRunner(checks, { agentId: config.id, log, publish: (events, ts) => void session.send('events', ts, { events }) });
+  runner.start();
+
   // A first snapshot right away, so a new agent shows up at once; then on its own slot.
   void collectOnce().catch((err: Error) => log.warn('first collection failed', { error: err.message }));
   const loop = startInterval({
@@ -75,9 +86,11 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
 
   return {
     session,
+    checks: runner,
     collectOnce,
     async stop() {
       loop.stop();
+      await runner.stop();
       await session.stop();
       outbox.close();
       log.info('agent stopped', { agent: config.id });

@@ -6,7 +6,7 @@ import type { Logger } from '../common/log.js';
 import { formatError } from '../common/yaml-file.js';
 import type { CorrelatorConfig } from './config/load.js';
 import { Engine } from './engine/engine.js';
-import { Pipeline, type DecisionSink } from './ingest/pipeline.js';
+import { Pipeline, type DecisionSink, type MessageSink } from './ingest/pipeline.js';
 import { subscribe, type Subscriber } from './ingest/subscriber.js';
 import { createCorrelatorMetrics, type CorrelatorMetrics } from './observe/metrics.js';
 import { loadRules } from './rules/compile.js';
@@ -26,6 +26,7 @@ export interface RunningCorrelator {
 
 export interface CorrelatorOptions {
   sinks?: DecisionSink[];
+  messageSinks?: MessageSink[];
   metrics?: CorrelatorMetrics;
   clock?: () => number;
 }
@@ -42,7 +43,7 @@ export async function startCorrelator(config: CorrelatorConfig, log: Logger, opt
   for (const agent of saved.agents) agent.lastSeenAt = now;
   const engine = new Engine(rules.ruleSet, {}, saved);
   const metrics = opts.metrics ?? createCorrelatorMetrics({ defaults: true });
-  const pipeline = new Pipeline({ engine, store, sinks: opts.sinks ?? [], metrics, log, clock });
+  const pipeline = new Pipeline({ engine, store, sinks: opts.sinks ?? [], messageSinks: opts.messageSinks ?? [], metrics, log, clock });
   // Alerts restored from the store whose rule has gone since the last run resolve now.
   await pipeline.setRules(rules.ruleSet);
   metrics.rulesReloadSuccess.set(1);

@@ -88,6 +88,20 @@ export const MEASUREMENTS = {
       collect_ms: f('float', 'milliseconds', 'Time the last collection took.'),
     },
   },
+  check: {
+    help: 'Results of the agent\'s checks (from events): one row per run, tagged with the check name, type and the check\'s labels.',
+    tags: ['check', 'type'],
+    fields: {
+      status_level: f('integer', 'none', '0 ok, 1 warning, 2 critical, 3 unknown.'),
+      duration_ms: f('float', 'milliseconds', 'How long the run took.'),
+      error_rate_percent: f('float', 'percent', 'Share of failed runs over the check\'s window (default 15 minutes).'),
+      latency_mean_ms: f('float', 'milliseconds', 'Mean run time over the window.'),
+      latency_p95_ms: f('float', 'milliseconds', '95th percentile run time over the window.'),
+      connect_ms: f('float', 'milliseconds', 'TCP connect time (tcp checks).'),
+    },
+    openFields: true,
+    openTags: true,
+  },
   textfile: {
     help: 'Values written by local scripts into the textfile directory (Prometheus text format), e.g. a backup job writing its last success time.',
     tags: [],

@@ -129,6 +129,7 @@ export const checkResultSchema = {
     target: { type: 'string', maxLength: 256, description: 'What was checked, without credentials.' },
     summary: { type: 'string', maxLength: 512, description: 'One line for a person.' },
     duration_ms: { type: 'number', minimum: 0 },
+    labels: { ...labels, description: 'Labels of the check from the agent config, e.g. {"service": "his"}.' },
     fields: {
       type: 'object',
       maxProperties: 32,

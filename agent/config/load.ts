@@ -7,6 +7,7 @@ import { durationMs } from '../../common/duration.js';
 import { deepFreeze } from '../../common/freeze.js';
 import { loadYamlFile, type FileError } from '../../common/yaml-file.js';
 import type { Role } from '../../protocol/schema.js';
+import type { CheckCommon } from '../checks/check.js';
 import { agentConfigSchema, type AgentConfigFile } from './schema.js';
 
 export interface BrokerSettings {
@@ -34,6 +35,8 @@ export interface AgentConfig {
     excludeInterfaces: readonly string[];
     textfileDir?: string;
   };
+  /** Check blocks as validated; the runner builds checks from them. */
+  checks: readonly CheckCommon[];
   log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };
 }
 
@@ -71,6 +74,7 @@ export function resolveAgentConfig(file: AgentConfigFile, baseDir = process.cwd(
       excludeInterfaces: file.collect?.network?.exclude ?? ['lo'],
       ...(file.collect?.textfile_dir !== undefined ? { textfileDir: resolve(baseDir, file.collect.textfile_dir) } : {}),
     },
+    checks: (file.checks ?? []) as CheckCommon[],
     log: { level: file.log?.level ?? 'info', format: file.log?.format ?? 'text' },
   };
   return deepFreeze(config);
@@ -81,5 +85,14 @@ export type AgentConfigResult = { ok: true; config: AgentConfig } | { ok: false;
 export function loadAgentConfig(path: string): AgentConfigResult {
   const loaded = loadYamlFile<AgentConfigFile>(path, agentConfigSchema, { interpolate: true });
   if (!loaded.ok) return loaded;
+  const seen = new Map<string, number>();
+  const errors: FileError[] = [];
+  (loaded.value.checks ?? []).forEach((c, i) => {
+    const first = seen.get(c.name);
+    if (first !== undefined) errors.push(loaded.source.error(['checks', i, 'name'], `duplicate check name "${c.name}"; first used by checks[${first}]`));
+    else seen.set(c.name, i);
+    if (c.interval !== undefined && c.schedule !== undefined) errors.push(loaded.source.error(['checks', i, 'schedule'], 'give either interval or schedule, not both'));
+  });
+  if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config: resolveAgentConfig(loaded.value, dirname(resolve(path))) };
 }

@@ -5,6 +5,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN } from '../../common/duration.js';
 import { NAME_PATTERN } from '../../protocol/topics.js';
+import { checksSchema } from '../checks/schemas.js';
 
 const duration = { type: 'string', pattern: DURATION_PATTERN, 'x-expected': 'a duration like "15s", "5m" or "1h"' } as const;
 const name = { type: 'string', pattern: NAME_PATTERN, 'x-expected': 'lowercase letters, digits, ".", "-" or "_" (at most 63)' } as const;
@@ -84,6 +85,7 @@ export const agentConfigSchema = {
         textfile_dir: { type: 'string', description: 'Directory of *.prom files (Prometheus text format) written by local scripts.' },
       },
     },
+    checks: checksSchema,
     log: {
       type: 'object',
       additionalProperties: false,

@@ -35,6 +35,16 @@ export interface Evidence {
   detail: string;
 }
 
+/** Who and what is affected: the basis of the priority and of the ticket's scope line. */
+export interface Impact {
+  /** Business services (topology nodes of kind "service") that depend on the root. */
+  services: string[];
+  /** Terminals that depend on the root and are failing or unreachable, of those that depend on it. */
+  terminals: { affected: number; total: number };
+  buildings: string[];
+  floors: string[];
+}
+
 export interface Incident {
   id: number;
   state: IncidentState;
@@ -49,6 +59,11 @@ export interface Incident {
   updatedAt: number;
   resolvedAt?: number;
   runbooks: string[];
+  impact?: Impact;
+  /** Changing state too often to be worked as separate incidents (Icinga's weighted rule). */
+  flapping?: boolean;
+  /** Set when the alerts come from a drill (label drill=<id>): never pages real people unless asked. */
+  drill?: string;
 }
 
 export function incidentRef(id: number): string {

@@ -5,6 +5,7 @@
 import type { Message } from '../../protocol/schema.js';
 import type { Alert, AlertChange } from '../evaluate/alert.js';
 import { Evaluator } from '../evaluate/evaluator.js';
+import { eventsAsMetrics } from '../evaluate/events.js';
 import { Fleet, type AgentRecord } from '../evaluate/fleet.js';
 import { Correlator, type CorrelatorState, type IncidentDecision } from '../correlate/correlator.js';
 import type { RuleSet } from '../rules/compile.js';
@@ -86,10 +87,7 @@ export class Engine {
           changes = this.evaluator.onState(m, at);
           const after = this.fleet.get(m.agent);
           if (after && before !== after.online) out.push({ type: after.online ? 'agent.online' : 'agent.offline', agent: { ...after }, at });
-        } else {
-          const { agent } = this.fleet.touch(m.agent, m.site, at, m.ts, m.seq);
-          changes = this.evaluator.checkOffline(at, agent);
-        }
+        } else changes = this.evaluator.onMetrics(eventsAsMetrics(m), at);
         break;
       }
     }

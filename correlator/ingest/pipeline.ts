@@ -5,7 +5,9 @@
 
 import { RateLimiter, type Logger } from '../../common/log.js';
 import { decode } from '../../protocol/decode.js';
+import type { Message } from '../../protocol/schema.js';
 import type { Decision, Engine } from '../engine/engine.js';
+import type { AgentRecord } from '../evaluate/fleet.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { CorrelatorMetrics } from '../observe/metrics.js';
 import type { CommitBatch, CommitResult, SequenceMark, Store } from '../store/store.js';
@@ -16,10 +18,21 @@ export interface DecisionSink {
   deliver(decisions: readonly Decision[], result: CommitResult): void | Promise<void>;
 }
 
+/**
+ * Receives every accepted message (valid, not a redelivery), after the engine has seen it, with
+ * what the correlator knows about its agent (labels, inventory): the time-series writer is one.
+ * It must not block: buffer and return.
+ */
+export interface MessageSink {
+  readonly name: string;
+  accept(message: Message, agent: AgentRecord | undefined, at: number): void;
+}
+
 export interface PipelineOptions {
   engine: Engine;
   store: Store;
   sinks: DecisionSink[];
+  messageSinks?: MessageSink[];
   metrics: CorrelatorMetrics;
   log: Logger;
   clock?: () => number;
@@ -109,6 +122,14 @@ export class Pipeline {
     if (engine.duplicates > duplicatesBefore) {
       metrics.messagesDuplicate.inc();
       return;
+    }
+    for (const sink of this.opts.messageSinks ?? []) {
+      try {
+        sink.accept(message, engine.fleet.get(message.agent), at);
+      } catch (err) {
+        metrics.sinkFailures.inc({ sink: sink.name });
+        if (this.limiter.allow(`sink:${sink.name}`) >= 0) log.error('message sink failed', { sink: sink.name, error: (err as Error).message });
+      }
     }
     const mark = message.kind === 'state' ? [] : [{ agent: message.agent, seq: message.seq }];
     if (decisions.length === 0) {

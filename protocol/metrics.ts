@@ -90,7 +90,7 @@ export const MEASUREMENTS = {
   },
   check: {
     help: 'Results of the agent\'s checks (from events): one row per run, tagged with the check name, type and the check\'s labels.',
-    tags: ['check', 'type'],
+    tags: ['check', 'type', 'node'],
     fields: {
       status_level: f('integer', 'none', '0 ok, 1 warning, 2 critical, 3 unknown.'),
       duration_ms: f('float', 'milliseconds', 'How long the run took.'),

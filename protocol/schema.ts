@@ -127,6 +127,7 @@ export const checkResultSchema = {
     type: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,31}$', description: 'Check type: http, tcp, process, dicom, hl7, …' },
     status: { enum: ['ok', 'warning', 'critical', 'unknown'] },
     target: { type: 'string', maxLength: 256, description: 'What was checked, without credentials.' },
+    node: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,127}$', description: 'Topology node the result is about, when it is not the agent itself (a probe watching a switch, a kiosk without an agent).' },
     summary: { type: 'string', maxLength: 512, description: 'One line for a person.' },
     duration_ms: { type: 'number', minimum: 0 },
     labels: { ...labels, description: 'Labels of the check from the agent config, e.g. {"service": "his"}.' },

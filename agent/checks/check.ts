@@ -41,6 +41,7 @@ export interface CheckCommon {
   schedule?: string;
   timeout?: string;
   window?: string;
+  node?: string;
   labels?: Record<string, string>;
 }
 
@@ -57,6 +58,7 @@ export const commonCheckProperties = {
   schedule: { type: 'string', minLength: 9, description: 'Cron expression instead of an interval, for inspections ("0 2 * * *").' },
   timeout: { type: 'string', pattern: '^([0-9]+(ms|s|m|h|d|w))+$', 'x-expected': 'a duration like "5s"', description: 'A run taking longer is critical (default 10s).' },
   window: { type: 'string', pattern: '^([0-9]+(ms|s|m|h|d|w))+$', 'x-expected': 'a duration like "15m"', description: 'Window of the rolling error rate and latency figures (default 15m).' },
+  node: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,127}$', 'x-expected': 'a topology node id', description: 'The topology node this check is about, when it is not this agent\'s own host: alerts from the check land on that node.' },
   labels: {
     type: 'object',
     description: 'Labels for rules and dashboards, e.g. service: his.',

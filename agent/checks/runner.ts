@@ -116,6 +116,7 @@ export class CheckRunner {
       duration_ms: Math.round(durationMs * 100) / 100,
       ...(outcome.target ? { target: outcome.target.slice(0, 256) } : {}),
       ...(s.spec.labels ? { labels: s.spec.labels } : {}),
+      ...(s.spec.node ? { node: s.spec.node } : {}),
       fields: { ...clean(outcome.fields), error_rate_percent: figures.error_rate_percent, latency_mean_ms: figures.latency_mean_ms, latency_p95_ms: figures.latency_p95_ms },
     };
     if (outcome.status !== 'ok' && this.limiter.allow(`check:${s.check.name}:${outcome.status}`) >= 0) {

@@ -80,8 +80,10 @@ export class Evaluator {
   }
 
   private threshold(rule: ThresholdRule, agent: AgentRecord, tags: Labels | undefined, labels: Labels, value: number, ts: number, at: number): AlertChange | undefined {
+    // A probe's result about another node (tag "node") raises the alert on that node.
+    const node = tags?.node ?? agent.id;
     const series = seriesKey(tags);
-    const id = alertId(rule.id, agent.id, series);
+    const id = alertId(rule.id, node, series);
     let s = this.series.get(id);
     if (s?.alert) {
       if (COMPARE[rule.op](value, rule.clear)) {
@@ -107,11 +109,11 @@ export class Evaluator {
       id,
       rule: rule.id,
       kind: 'threshold',
-      node: agent.id,
+      node,
       site: agent.site,
       labels: { ...labels, ...rule.labels },
       priority: rule.priority,
-      title: renderTitle(rule.title, { ...labels, node: agent.id, value: formatValue(value), metric: rule.metric, threshold: rule.value, rule: rule.id }),
+      title: renderTitle(rule.title, { ...labels, node, agent: agent.id, value: formatValue(value), metric: rule.metric, threshold: rule.value, rule: rule.id }),
       state: 'firing',
       value,
       threshold: rule.value,

@@ -13,7 +13,7 @@ export function eventsAsMetrics(msg: EventsMessage): MetricsMessage {
       if (typeof v === 'number') fields[k] = v;
       else if (typeof v === 'boolean') fields[k] = v ? 1 : 0;
     }
-    return { m: 'check', tags: { ...(e.labels ?? {}), check: e.check, type: e.type }, fields };
+    return { m: 'check', tags: { ...(e.labels ?? {}), check: e.check, type: e.type, ...(e.node ? { node: e.node } : {}) }, fields };
   });
   return { v: 1, kind: 'metrics', agent: msg.agent, site: msg.site, seq: msg.seq, ts: msg.ts, samples };
 }

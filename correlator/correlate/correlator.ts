@@ -4,8 +4,12 @@
 
 import { higherPriority, type Alert, type AlertChange } from '../evaluate/alert.js';
 import type { Incident, IncidentAlert } from './incident.js';
+import { silenceActive, silenceCovers, type Silence } from './silence.js';
 
 export type IncidentDecision =
+  | { type: 'alert.suppressed'; alert: Alert; reason: 'silenced'; silence: string }
+  | { type: 'silence.set'; silence: Silence }
+  | { type: 'silence.expired'; silence: Silence }
   | { type: 'incident.opened'; incident: Incident; reason: string }
   | { type: 'incident.updated'; incident: Incident; reason: string; change: 'alert-joined' | 'alert-cleared'; alert: string }
   | { type: 'incident.resolved'; incident: Incident; reason: string };
@@ -33,6 +37,7 @@ function toIncidentAlert(alert: Alert, role: IncidentAlert['role']): IncidentAle
 export interface CorrelatorState {
   nextId: number;
   open: Incident[];
+  silences?: Silence[];
 }
 
 export class Correlator {
@@ -42,14 +47,58 @@ export class Correlator {
   /** Which open incident holds each alert. */
   private readonly byAlert = new Map<string, number>();
   private readonly byRoot = new Map<string, number>();
+  readonly silences = new Map<string, Silence>();
+  /** Firing alerts held by a silence, by alert id. */
+  readonly held = new Map<string, { alert: Alert; silence: string }>();
 
   constructor(state?: CorrelatorState) {
     this.nextId = state?.nextId ?? 1;
     for (const incident of state?.open ?? []) this.index(incident);
+    for (const s of state?.silences ?? []) this.silences.set(s.id, s);
   }
 
   state(): CorrelatorState {
-    return { nextId: this.nextId, open: [...this.open.values()] };
+    return { nextId: this.nextId, open: [...this.open.values()], silences: [...this.silences.values()] };
+  }
+
+  /** Whether an alert is part of an open incident or held by a silence. */
+  owns(alertId: string): boolean {
+    return this.byAlert.has(alertId) || this.held.has(alertId);
+  }
+
+  setSilence(silence: Silence, at: number): IncidentDecision[] {
+    this.silences.set(silence.id, silence);
+    return [{ type: 'silence.set', silence }, ...this.releaseEnded(at)];
+  }
+
+  expireSilence(id: string, by: string, at: number): IncidentDecision[] {
+    const s = this.silences.get(id);
+    if (!s || s.expiredAt !== undefined) return [];
+    s.expiredAt = at;
+    s.expiredBy = by;
+    return this.releaseEnded(at);
+  }
+
+  /** Silences whose window is over let go of their alerts: what still fires opens incidents now. */
+  releaseEnded(at: number): IncidentDecision[] {
+    const out: IncidentDecision[] = [];
+    for (const s of this.silences.values()) {
+      if (silenceActive(s, at) || at < s.startsAt) continue;
+      this.silences.delete(s.id);
+      out.push({ type: 'silence.expired', silence: s });
+    }
+    if (out.length === 0) return out;
+    for (const [id, h] of [...this.held]) {
+      if (this.silences.has(h.silence) && silenceActive(this.silences.get(h.silence) as Silence, at)) continue;
+      this.held.delete(id);
+      out.push(...this.firing({ type: 'alert.firing', alert: h.alert, reason: h.alert.reason }, at));
+    }
+    return out;
+  }
+
+  private silencing(alert: Alert, at: number): Silence | undefined {
+    for (const s of this.silences.values()) if (silenceActive(s, at) && silenceCovers(s, alert)) return s;
+    return undefined;
   }
 
   private index(incident: Incident): void {
@@ -70,6 +119,13 @@ export class Correlator {
 
   private firing(change: AlertChange, at: number): IncidentDecision[] {
     const alert = change.alert;
+    if (!this.byAlert.has(alert.id)) {
+      const silence = this.silencing(alert, at);
+      if (silence) {
+        this.held.set(alert.id, { alert, silence: silence.id });
+        return [{ type: 'alert.suppressed', alert, reason: 'silenced', silence: silence.id }];
+      }
+    }
     const existingId = this.byAlert.get(alert.id) ?? this.byRoot.get(alert.node);
     const existing = existingId !== undefined ? this.open.get(existingId) : undefined;
     if (existing) {
@@ -109,6 +165,7 @@ export class Correlator {
 
   private resolved(change: AlertChange, at: number): IncidentDecision[] {
     const alert = change.alert;
+    if (this.held.delete(alert.id)) return [];
     const id = this.byAlert.get(alert.id);
     const incident = id !== undefined ? this.open.get(id) : undefined;
     if (!incident) return [];

@@ -9,11 +9,16 @@ import { eventsAsMetrics } from '../evaluate/events.js';
 import { Fleet, type AgentRecord } from '../evaluate/fleet.js';
 import { Correlator, type CorrelatorState, type IncidentDecision } from '../correlate/correlator.js';
 import type { RuleSet } from '../rules/compile.js';
+import { ExternalAlerts, type ExternalAlert } from '../evaluate/external.js';
+import type { Silence } from '../correlate/silence.js';
 
 export type EngineInput =
   | { type: 'message'; message: Message; at: number }
   | { type: 'tick'; at: number }
-  | { type: 'rules'; rules: RuleSet; at: number };
+  | { type: 'rules'; rules: RuleSet; at: number }
+  | { type: 'external'; alert: ExternalAlert; at: number }
+  | { type: 'silence'; silence: Silence; at: number }
+  | { type: 'unsilence'; id: string; by: string; at: number };
 
 export type AgentDecision = { type: 'agent.online' | 'agent.offline'; agent: AgentRecord; at: number };
 export type Decision = AlertChange | IncidentDecision | AgentDecision;
@@ -33,6 +38,7 @@ export interface EngineOptions {
 export class Engine {
   private readonly evaluator: Evaluator;
   private readonly correlator: Correlator;
+  private readonly external = new ExternalAlerts();
   private now = 0;
   /** Data messages dropped as redeliveries (same agent, sequence number already processed). */
   duplicates = 0;
@@ -42,7 +48,8 @@ export class Engine {
     for (const [agent, seq] of snapshot?.sequences ?? []) fleet.seqFloor.set(agent, seq);
     for (const a of snapshot?.agents ?? []) fleet.agents.set(a.id, { ...a, lastSeq: Math.max(a.lastSeq ?? 0, fleet.seqFloor.get(a.id) ?? 0) });
     this.evaluator = new Evaluator(rules, fleet);
-    this.evaluator.restore(snapshot?.alerts ?? []);
+    this.evaluator.restore((snapshot?.alerts ?? []).filter((a) => a.kind !== 'external'));
+    this.external.restore(snapshot?.alerts ?? []);
     this.correlator = new Correlator(snapshot?.incidents);
   }
 
@@ -59,7 +66,11 @@ export class Engine {
   }
 
   firingAlerts(): Alert[] {
-    return this.evaluator.firing();
+    return [...this.evaluator.firing(), ...this.external.firing.values()];
+  }
+
+  silences(): Silence[] {
+    return [...this.correlator.silences.values()];
   }
 
   handle(input: EngineInput): Decision[] {
@@ -70,10 +81,27 @@ export class Engine {
     const out: Decision[] = [];
     switch (input.type) {
       case 'tick':
+        out.push(...this.correlator.releaseEnded(at));
         changes = this.evaluator.checkOffline(at);
         break;
       case 'rules':
         changes = this.evaluator.setRules(input.rules, at);
+        // Alerts that fire without an incident (restored after a restart that lost the step
+        // in between) are correlated now.
+        for (const alert of this.firingAlerts()) {
+          if (!this.correlator.owns(alert.id)) out.push(...this.correlator.handle({ type: 'alert.firing', alert, reason: 'restored' }, at));
+        }
+        break;
+      case 'external':
+        changes = this.external.handle(input.alert, at);
+        break;
+      case 'silence':
+        out.push(...this.correlator.setSilence(input.silence, at));
+        changes = [];
+        break;
+      case 'unsilence':
+        out.push(...this.correlator.expireSilence(input.id, input.by, at));
+        changes = [];
         break;
       case 'message': {
         const m = input.message;
@@ -101,7 +129,7 @@ export class Engine {
   snapshot(): EngineSnapshot {
     return {
       agents: [...this.fleet.agents.values()].map((a) => ({ ...a })),
-      alerts: this.evaluator.firing().map((a) => ({ ...a })),
+      alerts: this.firingAlerts().map((a) => ({ ...a })),
       incidents: structuredClone(this.correlator.state()),
     };
   }

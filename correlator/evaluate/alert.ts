@@ -15,13 +15,15 @@ export type AlertReason =
   | 'agent-silent'
   | 'agent-back'
   | 'rule-removed'
-  | 'restored';
+  | 'restored'
+  | 'source-firing'
+  | 'source-resolved';
 
 export interface Alert {
   /** rule | node | series tags: the same condition on the same thing is the same alert. */
   id: string;
   rule: string;
-  kind: 'threshold' | 'offline';
+  kind: 'threshold' | 'offline' | 'external';
   node: string;
   site: string;
   labels: Labels;

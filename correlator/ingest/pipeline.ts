@@ -8,6 +8,8 @@ import { decode } from '../../protocol/decode.js';
 import type { Message } from '../../protocol/schema.js';
 import type { Decision, Engine } from '../engine/engine.js';
 import type { AgentRecord } from '../evaluate/fleet.js';
+import type { ExternalAlert } from '../evaluate/external.js';
+import type { Silence } from '../correlate/silence.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { CorrelatorMetrics } from '../observe/metrics.js';
 import type { CommitBatch, CommitResult, SequenceMark, Store } from '../store/store.js';
@@ -74,6 +76,27 @@ export class Pipeline {
       const at = this.clock();
       await this.apply(this.opts.engine.handle({ type: 'rules', rules, at }), []);
       this.opts.metrics.rulesLoaded.set(rules.rules.length);
+    });
+  }
+
+  /** An alert from other monitoring (Alertmanager, Zabbix, a webhook), through the same correlation. */
+  external(alert: ExternalAlert): Promise<void> {
+    return this.enqueue(async () => {
+      await this.apply(this.opts.engine.handle({ type: 'external', alert, at: this.clock() }), []);
+    });
+  }
+
+  /** Creates or updates a silence (maintenance window); stored with the decisions. */
+  silence(silence: Silence): Promise<void> {
+    return this.enqueue(async () => {
+      await this.apply(this.opts.engine.handle({ type: 'silence', silence, at: this.clock() }), []);
+    });
+  }
+
+  /** Ends a silence now; alerts it held that still fire open incidents. */
+  unsilence(id: string, by: string): Promise<void> {
+    return this.enqueue(async () => {
+      await this.apply(this.opts.engine.handle({ type: 'unsilence', id, by, at: this.clock() }), []);
     });
   }
 

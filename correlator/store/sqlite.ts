@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import type { Alert } from '../evaluate/alert.js';
 import type { AgentRecord } from '../evaluate/fleet.js';
 import type { Incident } from '../correlate/incident.js';
+import type { Silence } from '../correlate/silence.js';
 import { SYSTEM_ACTOR, type Ticket, type TicketState, type TimelineEntry } from '../ticket/ticket.js';
 import type { CommitBatch, CommitResult, IncidentQuery, IncidentSummary, Store, StoredState } from './store.js';
 
@@ -33,6 +34,9 @@ const MIGRATIONS: string[] = [
      id INTEGER PRIMARY KEY AUTOINCREMENT, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
      at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
    CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id, id);`,
+  `CREATE TABLE silences (
+     id TEXT PRIMARY KEY, starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL, expired_at INTEGER,
+     created_by TEXT NOT NULL, data TEXT NOT NULL);`,
 ];
 
 interface TicketRow {
@@ -112,6 +116,10 @@ export class SqliteStore implements Store {
         `INSERT INTO agents (id, site, online, session, data, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET site = excluded.site, online = excluded.online, session = excluded.session, data = excluded.data, updated_at = excluded.updated_at`,
       );
+      const upsertSilence = db.prepare(
+        `INSERT INTO silences (id, starts_at, ends_at, expired_at, created_by, data) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at, expired_at = excluded.expired_at, data = excluded.data`,
+      );
       for (const d of batch.decisions) {
         if (d.type === 'alert.firing' || d.type === 'alert.resolved') {
           const a: Alert = d.alert;
@@ -119,6 +127,9 @@ export class SqliteStore implements Store {
         } else if (d.type === 'agent.online' || d.type === 'agent.offline') {
           const a: AgentRecord = d.agent;
           upsertAgent.run(a.id, a.site, a.online ? 1 : 0, a.session, JSON.stringify(a), d.at);
+        } else if (d.type === 'silence.set' || d.type === 'silence.expired') {
+          const x = d.silence;
+          upsertSilence.run(x.id, x.startsAt, x.endsAt, x.expiredAt ?? (d.type === 'silence.expired' ? Math.min(x.endsAt, x.expiredAt ?? x.endsAt) : null), x.createdBy, JSON.stringify(x));
         } else if (d.type === 'incident.opened' || d.type === 'incident.updated' || d.type === 'incident.resolved') {
           const i: Incident = d.incident;
           upsertIncident.run(i.id, i.state, i.priority, i.title, i.root, i.site, i.openedAt, i.resolvedAt ?? null, i.updatedAt, JSON.stringify(i));
@@ -182,7 +193,11 @@ export class SqliteStore implements Store {
     const maxId = (this.db.prepare('SELECT max(id) AS m FROM incidents').get() as { m: number | null }).m ?? 0;
     const sequences = new Map<string, number>();
     for (const r of this.db.prepare<[], { id: string; last_seq: number }>('SELECT id, last_seq FROM agents').all()) sequences.set(r.id, r.last_seq);
-    return { agents, alerts, incidents: { nextId: maxId + 1, open }, sequences };
+    const silences = this.db
+      .prepare<[], { data: string }>('SELECT data FROM silences WHERE expired_at IS NULL ORDER BY starts_at')
+      .all()
+      .map((r) => JSON.parse(r.data) as Silence);
+    return { agents, alerts, incidents: { nextId: maxId + 1, open, silences }, sequences };
   }
 
   async listIncidents(q: IncidentQuery = {}): Promise<IncidentSummary[]> {

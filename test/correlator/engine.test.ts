@@ -166,3 +166,31 @@ t.test('same input, same decisions', async (t) => {
   t.ok(first.flat().length > 10, 'the input produces decisions');
   t.same(first, inputs.map((i) => b.handle(i)));
 });
+
+t.test('a silence holds matching alerts; what still fails when it ends opens an incident then', async (t) => {
+  const e = new Engine(RULES);
+  const silence = { id: 's1', matchers: {}, nodes: ['pacs-01'], startsAt: T0, endsAt: T0 + 60_000, createdBy: 'zhang.wei', comment: 'PACS upgrade' };
+  t.same(summary(e.handle({ type: 'silence', silence, at: T0 })), ['silence.set']);
+  const during = run(e, [msg(T0 + 1000, metrics('pacs-01', 1, T0 + 1000, [fs('/data', 99)])), msg(T0 + 1000, metrics('lis-01', 1, T0 + 1000, [fs('/', 99)]))]);
+  t.same(during, ['alert.firing disk-full@pacs-01 (threshold-crossed)', 'alert.suppressed', 'alert.firing disk-full@lis-01 (threshold-crossed)', 'incident.opened INC-1 P2'], 'the PACS alert is recorded, not opened; LIS is not in maintenance');
+  t.same(summary(e.handle({ type: 'tick', at: T0 + 30_000 })), [], 'still inside the window');
+  t.same(summary(e.handle({ type: 'tick', at: T0 + 60_000 })), ['silence.expired', 'incident.opened INC-2 P2'], 'still failing at the end: opens now');
+});
+
+t.test('an alert that clears inside the window leaves nothing behind', async (t) => {
+  const e = new Engine(RULES);
+  e.handle({ type: 'silence', silence: { id: 's1', matchers: { mount: '/data' }, nodes: [], startsAt: T0, endsAt: T0 + 60_000, createdBy: 'a', comment: 'b' }, at: T0 });
+  run(e, [msg(T0 + 1, metrics('pacs-01', 1, T0 + 1, [fs('/data', 99)])), msg(T0 + 2, metrics('pacs-01', 2, T0 + 2, [fs('/data', 50)]))]);
+  t.same(summary(e.handle({ type: 'unsilence', id: 's1', by: 'a', at: T0 + 3 })), ['silence.expired']);
+  t.equal(e.openIncidents().length, 0);
+});
+
+t.test('alerts from other monitoring join the same correlation and resolve from their source', async (t) => {
+  const e = new Engine(RULES);
+  const ext = (status: 'firing' | 'resolved') => ({ type: 'external' as const, at: T0, alert: { source: 'zabbix' as const, key: '4711', status, node: 'pacs-01', site: 'main', title: 'Zabbix: PACS archive unreachable', priority: 'P2' as const, labels: { severity: 'high' }, startsAt: T0 - 5000 } });
+  t.same(summary(e.handle(ext('firing'))), ['alert.firing zabbix@pacs-01 (source-firing)', 'incident.opened INC-1 P2']);
+  t.same(summary(e.handle(ext('firing'))), [], 'the source repeating a firing alert changes nothing');
+  run(e, [msg(T0 + 1, metrics('pacs-01', 1, T0 + 1, [fs('/data', 99)]))]);
+  t.equal(e.openIncidents()[0]?.alerts.length, 2, 'a Wardwatch alert on the same node joins it');
+  t.same(summary(e.handle(ext('resolved'))), ['alert.resolved zabbix@pacs-01 (source-resolved)', 'incident.updated INC-1 P2']);
+});

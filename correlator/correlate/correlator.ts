@@ -1,20 +1,60 @@
-// Alert changes in, incident decisions out. Pure: time is an argument. This first version
-// groups by node: every alert on a node joins that node's open incident, so one failing
-// server is one incident and one ticket however many of its rules fire.
+// Alert changes in, incident decisions out; pure, time is an argument. This is where a storm
+// becomes one incident:
+//  - an alert on a node whose upstream dependency is failing is a symptom: it joins the root's
+//    incident and carries the dependency path as evidence;
+//  - alerts that could still be symptoms wait a short settling window (on arrival time) so a
+//    root alert arriving a few seconds later is announced first; an alert on a node with
+//    nothing upstream cannot be a symptom and opens at once;
+//  - a root alert arriving after its symptoms opened an incident takes that incident over
+//    (same id, same ticket) instead of opening a second one;
+//  - alerts whose data is stale (a backlog replayed after an outage) wait for fresh data;
+//  - silences hold what they match, and what depends on a node in maintenance;
+//  - an incident resolves only after its alerts stayed clear for a hold time, so a flapping
+//    node stays one incident.
+// The file is longer than most because these rules share one state; each rule is a method.
 
-import { higherPriority, type Alert, type AlertChange } from '../evaluate/alert.js';
-import type { Incident, IncidentAlert } from './incident.js';
+import type { Alert, AlertChange } from '../evaluate/alert.js';
+import { Topology } from '../topology/topology.js';
+import { assess } from './impact.js';
+import type { Evidence, Incident, IncidentAlert } from './incident.js';
 import { silenceActive, silenceCovers, type Silence } from './silence.js';
 
 export type IncidentDecision =
-  | { type: 'alert.suppressed'; alert: Alert; reason: 'silenced'; silence: string }
+  | { type: 'alert.suppressed'; alert: Alert; reason: 'silenced' | 'upstream-in-maintenance'; silence: string }
   | { type: 'silence.set'; silence: Silence }
   | { type: 'silence.expired'; silence: Silence }
   | { type: 'incident.opened'; incident: Incident; reason: string }
-  | { type: 'incident.updated'; incident: Incident; reason: string; change: 'alert-joined' | 'alert-cleared'; alert: string }
+  | {
+      type: 'incident.updated';
+      incident: Incident;
+      reason: string;
+      change: 'alert-joined' | 'alert-cleared' | 'alert-refired' | 'root-changed' | 'priority' | 'flapping';
+      alert?: string;
+    }
   | { type: 'incident.resolved'; incident: Incident; reason: string };
 
-function toIncidentAlert(alert: Alert, role: IncidentAlert['role']): IncidentAlert {
+export interface CorrelatorState {
+  nextId: number;
+  open: Incident[];
+  silences?: Silence[];
+}
+
+export interface CorrelatorOptions {
+  /** How long an alert that could be a symptom waits for its root (arrival time). */
+  settleMs?: number;
+  /** Alerts whose triggering sample is older than this wait for fresh data. */
+  staleMs?: number;
+  /** How long an incident's alerts must stay clear before it resolves. */
+  resolveHoldMs?: number;
+  /** After the root recovers, how long symptoms may take to recover before they stand alone. */
+  recoveryGraceMs?: number;
+  /** When the correlator started: nothing opens during the first settling window. */
+  startedAt?: number;
+}
+
+type Why = 'settling' | 'startup' | 'stale';
+
+function entry(alert: Alert, role: IncidentAlert['role']): IncidentAlert {
   return {
     id: alert.id,
     rule: alert.rule,
@@ -31,69 +71,108 @@ function toIncidentAlert(alert: Alert, role: IncidentAlert['role']): IncidentAle
     ...(alert.metric !== undefined ? { metric: alert.metric } : {}),
     ...(alert.resolvedAt !== undefined ? { resolvedAt: alert.resolvedAt } : {}),
     ...(alert.runbook !== undefined ? { runbook: alert.runbook } : {}),
+    ...(alert.kind === 'offline' ? { reachability: role === 'root' ? ('down' as const) : ('unreachable' as const) } : {}),
+    ...(alert.flapping ? { flapping: true } : {}),
   };
-}
-
-export interface CorrelatorState {
-  nextId: number;
-  open: Incident[];
-  silences?: Silence[];
 }
 
 export class Correlator {
   private nextId: number;
-  /** Open incidents by id. */
   readonly open = new Map<number, Incident>();
-  /** Which open incident holds each alert. */
-  private readonly byAlert = new Map<string, number>();
-  private readonly byRoot = new Map<string, number>();
   readonly silences = new Map<string, Silence>();
-  /** Firing alerts held by a silence, by alert id. */
-  readonly held = new Map<string, { alert: Alert; silence: string }>();
+  /** Every firing alert that takes part in correlation, by id and by node. */
+  private readonly firing = new Map<string, Alert>();
+  private readonly byNode = new Map<string, Set<string>>();
+  private readonly pending = new Map<string, { alert: Alert; until: number; why: Why }>();
+  readonly held = new Map<string, { alert: Alert; silence: string; why: 'silenced' | 'upstream-in-maintenance' }>();
+  private readonly incidentOfAlert = new Map<string, number>();
+  private readonly incidentOfNode = new Map<string, number>();
+  private readonly resolving = new Map<number, number>();
+  private readonly rootCleared = new Map<number, number>();
+  private readonly dirty = new Set<number>();
+  private readonly settleMs: number;
+  private readonly staleMs: number;
+  private readonly resolveHoldMs: number;
+  private readonly recoveryGraceMs: number;
+  private readonly startedAt: number;
 
-  constructor(state?: CorrelatorState) {
+  constructor(
+    state?: CorrelatorState,
+    public topology: Topology = Topology.empty(),
+    opts: CorrelatorOptions = {},
+  ) {
+    this.settleMs = opts.settleMs ?? 10_000;
+    this.staleMs = opts.staleMs ?? 300_000;
+    this.resolveHoldMs = opts.resolveHoldMs ?? 0;
+    this.recoveryGraceMs = opts.recoveryGraceMs ?? 180_000;
+    this.startedAt = opts.startedAt ?? -Infinity;
     this.nextId = state?.nextId ?? 1;
-    for (const incident of state?.open ?? []) this.index(incident);
     for (const s of state?.silences ?? []) this.silences.set(s.id, s);
+    for (const incident of state?.open ?? []) this.restore(incident);
   }
 
   state(): CorrelatorState {
     return { nextId: this.nextId, open: [...this.open.values()], silences: [...this.silences.values()] };
   }
 
-  /** Whether an alert is part of an open incident or held by a silence. */
+  private restore(incident: Incident): void {
+    this.open.set(incident.id, incident);
+    for (const a of incident.alerts) {
+      if (a.state !== 'firing') continue;
+      this.incidentOfAlert.set(a.id, incident.id);
+      this.incidentOfNode.set(a.node, incident.id);
+    }
+    this.incidentOfNode.set(incident.root, incident.id);
+    if (incident.alerts.every((a) => a.state === 'resolved')) this.resolving.set(incident.id, incident.updatedAt);
+  }
+
+  /** Whether an alert is in an incident, waiting, or held by a silence. */
   owns(alertId: string): boolean {
-    return this.byAlert.has(alertId) || this.held.has(alertId);
+    return this.incidentOfAlert.has(alertId) || this.pending.has(alertId) || this.held.has(alertId);
   }
 
-  setSilence(silence: Silence, at: number): IncidentDecision[] {
-    this.silences.set(silence.id, silence);
-    return [{ type: 'silence.set', silence }, ...this.releaseEnded(at)];
+  /** Alerts waiting to be placed (settling, startup, stale), for inspection and tests. */
+  waiting(): Array<{ alert: string; why: Why; until: number }> {
+    return [...this.pending.values()].map((p) => ({ alert: p.alert.id, why: p.why, until: p.until }));
   }
 
-  expireSilence(id: string, by: string, at: number): IncidentDecision[] {
-    const s = this.silences.get(id);
-    if (!s || s.expiredAt !== undefined) return [];
-    s.expiredAt = at;
-    s.expiredBy = by;
-    return this.releaseEnded(at);
-  }
-
-  /** Silences whose window is over let go of their alerts: what still fires opens incidents now. */
-  releaseEnded(at: number): IncidentDecision[] {
+  handle(change: AlertChange, at: number): IncidentDecision[] {
     const out: IncidentDecision[] = [];
-    for (const s of this.silences.values()) {
-      if (silenceActive(s, at) || at < s.startsAt) continue;
-      this.silences.delete(s.id);
-      out.push({ type: 'silence.expired', silence: s });
-    }
-    if (out.length === 0) return out;
-    for (const [id, h] of [...this.held]) {
-      if (this.silences.has(h.silence) && silenceActive(this.silences.get(h.silence) as Silence, at)) continue;
-      this.held.delete(id);
-      out.push(...this.firing({ type: 'alert.firing', alert: h.alert, reason: h.alert.reason }, at));
-    }
+    if (change.type === 'alert.firing') this.onFiring(change.alert, at, out);
+    else if (change.type === 'alert.resolved') this.onResolved(change, at, out);
+    else this.onFlapping(change.alert, at, out);
+    this.reassess(at, out);
     return out;
+  }
+
+  // ── firing ────────────────────────────────────────────────────────────────────────────
+
+  private onFiring(alert: Alert, at: number, out: IncidentDecision[]): void {
+    if (alert.incident === false) return; // building block: recorded, feeds composites only
+    this.firing.set(alert.id, alert);
+    let nodeAlerts = this.byNode.get(alert.node);
+    if (!nodeAlerts) this.byNode.set(alert.node, (nodeAlerts = new Set()));
+    nodeAlerts.add(alert.id);
+    const existing = this.incidentOfAlert.get(alert.id);
+    if (existing !== undefined) {
+      const incident = this.open.get(existing);
+      if (incident) {
+        this.refire(incident, alert, at, out);
+        return;
+      }
+    }
+    this.place(alert, at, true, out);
+  }
+
+  private refire(incident: Incident, alert: Alert, at: number, out: IncidentDecision[]): void {
+    const i = incident.alerts.findIndex((a) => a.id === alert.id);
+    const role = i >= 0 ? (incident.alerts[i] as IncidentAlert).role : 'symptom';
+    if (i >= 0) incident.alerts[i] = entry(alert, role);
+    this.resolving.delete(incident.id);
+    if (role === 'root') this.rootCleared.delete(incident.id);
+    incident.updatedAt = at;
+    incident.evidence.push({ at, alert: alert.id, event: 'fired', reason: 'refired', detail: `${alert.title}: fired again` });
+    out.push({ type: 'incident.updated', incident, reason: `alert ${alert.rule} fired again`, change: 'alert-refired', alert: alert.id });
   }
 
   private silencing(alert: Alert, at: number): Silence | undefined {
@@ -101,50 +180,101 @@ export class Correlator {
     return undefined;
   }
 
-  private index(incident: Incident): void {
-    this.open.set(incident.id, incident);
-    this.byRoot.set(incident.root, incident.id);
-    for (const a of incident.alerts) this.byAlert.set(a.id, incident.id);
-  }
-
-  private unindex(incident: Incident): void {
-    this.open.delete(incident.id);
-    if (this.byRoot.get(incident.root) === incident.id) this.byRoot.delete(incident.root);
-    for (const a of incident.alerts) if (this.byAlert.get(a.id) === incident.id) this.byAlert.delete(a.id);
-  }
-
-  handle(change: AlertChange, at: number): IncidentDecision[] {
-    return change.type === 'alert.firing' ? this.firing(change, at) : this.resolved(change, at);
-  }
-
-  private firing(change: AlertChange, at: number): IncidentDecision[] {
-    const alert = change.alert;
-    if (!this.byAlert.has(alert.id)) {
-      const silence = this.silencing(alert, at);
-      if (silence) {
-        this.held.set(alert.id, { alert, silence: silence.id });
-        return [{ type: 'alert.suppressed', alert, reason: 'silenced', silence: silence.id }];
-      }
+  /** Decides where a firing alert belongs; `canWait` false once its waiting is over. */
+  private place(alert: Alert, at: number, canWait: boolean, out: IncidentDecision[]): void {
+    const silence = this.silencing(alert, at);
+    if (silence) {
+      this.hold(alert, silence.id, 'silenced', out);
+      return;
     }
-    const existingId = this.byAlert.get(alert.id) ?? this.byRoot.get(alert.node);
-    const existing = existingId !== undefined ? this.open.get(existingId) : undefined;
-    if (existing) {
-      const i = existing.alerts.findIndex((a) => a.id === alert.id);
-      const entry = toIncidentAlert(alert, 'root');
-      if (i >= 0) existing.alerts[i] = entry;
-      else existing.alerts.push(entry);
-      this.byAlert.set(alert.id, existing.id);
-      existing.evidence.push({ at, alert: alert.id, event: 'joined', reason: 'same-node', detail: `${alert.title}: on ${alert.node}, the node of this incident` });
-      const raised = higherPriority(existing.priority, alert.priority);
-      if (raised !== existing.priority) {
-        existing.priority = raised;
-        existing.priorityReason = `rule ${alert.rule} sets ${raised}`;
-        existing.evidence.push({ at, alert: alert.id, event: 'priority', reason: 'raised-by-alert', detail: `priority raised to ${raised} by ${alert.rule}` });
-      }
-      if (alert.runbook && !existing.runbooks.includes(alert.runbook)) existing.runbooks.push(alert.runbook);
-      existing.updatedAt = at;
-      return [{ type: 'incident.updated', incident: existing, reason: `alert ${alert.rule} joined`, change: 'alert-joined', alert: alert.id }];
+    const node = alert.node;
+    const ownIncident = this.incidentOfNode.get(node);
+    if (ownIncident !== undefined && this.open.has(ownIncident)) {
+      const incident = this.open.get(ownIncident) as Incident;
+      this.join(incident, alert, incident.root === node ? 'root' : 'symptom', at, out);
+      return;
     }
+    const roots = this.failingRoots(node);
+    if (roots.length > 0) {
+      const withIncident = roots.map((r) => this.incidentOfNode.get(r)).filter((id): id is number => id !== undefined && this.open.has(id));
+      if (withIncident.length > 0) {
+        this.join(this.open.get(Math.min(...withIncident)) as Incident, alert, 'symptom', at, out);
+        return;
+      }
+      const maintenance = roots.map((r) => this.maintenanceOf(r)).find((s) => s !== undefined);
+      if (maintenance) {
+        this.hold(alert, maintenance, 'upstream-in-maintenance', out);
+        return;
+      }
+      // The root is itself still waiting: wait with it (it is placed first, then pulls us in).
+      this.wait(alert, Math.max(at + this.settleMs, ...roots.flatMap((r) => this.pendingUntil(r))), 'settling');
+      return;
+    }
+    if (at - alert.triggerTs > this.staleMs && !(alert.lastTs !== undefined && at - alert.lastTs <= this.staleMs)) {
+      this.wait(alert, Infinity, 'stale');
+      return;
+    }
+    if (at < this.startedAt + this.settleMs) {
+      this.wait(alert, this.startedAt + this.settleMs, 'startup');
+      return;
+    }
+    const taken = this.descendantIncidents(node);
+    if (taken.length > 0) {
+      this.takeOver(taken, alert, at, out);
+      return;
+    }
+    if (canWait && this.topology.ancestors(node).size > 0) {
+      this.wait(alert, at + this.settleMs, 'settling');
+      return;
+    }
+    this.openIncident(alert, at, out);
+  }
+
+  private wait(alert: Alert, until: number, why: Why): void {
+    this.pending.set(alert.id, { alert, until, why });
+  }
+
+  private pendingUntil(node: string): number[] {
+    const out: number[] = [];
+    for (const id of this.byNode.get(node) ?? []) {
+      const p = this.pending.get(id);
+      if (p && Number.isFinite(p.until)) out.push(p.until);
+    }
+    return out;
+  }
+
+  private hold(alert: Alert, silence: string, why: 'silenced' | 'upstream-in-maintenance', out: IncidentDecision[]): void {
+    this.held.set(alert.id, { alert, silence, why });
+    out.push({ type: 'alert.suppressed', alert, reason: why, silence });
+  }
+
+  /** The silence holding every alert of a node, if the node is failing only under maintenance. */
+  private maintenanceOf(node: string): string | undefined {
+    let silence: string | undefined;
+    for (const id of this.byNode.get(node) ?? []) {
+      const h = this.held.get(id);
+      if (!h) return undefined;
+      silence = h.silence;
+    }
+    return silence;
+  }
+
+  /** Most upstream failing ancestors of a node (failing: some alert fires there). */
+  private failingRoots(node: string): string[] {
+    const ancestors = this.topology.ancestors(node);
+    if (ancestors.size === 0) return [];
+    const failing = [...ancestors].filter((a) => (this.byNode.get(a)?.size ?? 0) > 0);
+    return failing.filter((f) => ![...this.topology.ancestors(f)].some((a) => (this.byNode.get(a)?.size ?? 0) > 0)).sort();
+  }
+
+  /** Open incidents whose root is downstream of a node: a late root alert takes them over. */
+  private descendantIncidents(node: string): Incident[] {
+    const below = this.topology.descendants(node);
+    if (below.size === 0) return [];
+    return [...this.open.values()].filter((i) => below.has(i.root)).sort((a, b) => a.id - b.id);
+  }
+
+  private openIncident(alert: Alert, at: number, out: IncidentDecision[]): void {
     const incident: Incident = {
       id: this.nextId++,
       state: 'open',
@@ -152,37 +282,264 @@ export class Correlator {
       site: alert.site,
       title: alert.title,
       priority: alert.priority,
-      priorityReason: `rule ${alert.rule} sets ${alert.priority}`,
-      alerts: [toIncidentAlert(alert, 'root')],
-      evidence: [{ at, alert: alert.id, event: 'fired', reason: change.reason, detail: `${alert.title} (${change.reason})` }],
+      priorityReason: `${alert.priority}: rule ${alert.rule} sets ${alert.priority}`,
+      alerts: [entry(alert, 'root')],
+      evidence: [{ at, alert: alert.id, event: 'fired', reason: 'root-alert', detail: `${alert.title} (${alert.reason})` }],
       openedAt: at,
       updatedAt: at,
       runbooks: alert.runbook ? [alert.runbook] : [],
+      ...(alert.labels.drill ? { drill: alert.labels.drill } : {}),
+      ...(alert.flapping ? { flapping: true } : {}),
     };
-    this.index(incident);
-    return [{ type: 'incident.opened', incident, reason: `alert ${alert.rule} on ${alert.node}` }];
+    this.open.set(incident.id, incident);
+    this.incidentOfAlert.set(alert.id, incident.id);
+    this.incidentOfNode.set(alert.node, incident.id);
+    this.settlePriority(incident, at);
+    out.push({ type: 'incident.opened', incident, reason: `alert ${alert.rule} on ${alert.node}` });
+    this.pullIn(incident, at, out);
   }
 
-  private resolved(change: AlertChange, at: number): IncidentDecision[] {
+  /** Alerts waiting downstream of a newly placed root join it now, not at their window's end. */
+  private pullIn(incident: Incident, at: number, out: IncidentDecision[]): void {
+    const below = this.topology.descendants(incident.root);
+    for (const [id, p] of [...this.pending]) {
+      if (p.alert.node !== incident.root && !below.has(p.alert.node)) continue;
+      this.pending.delete(id);
+      this.join(incident, p.alert, p.alert.node === incident.root ? 'root' : 'symptom', at, out);
+    }
+  }
+
+  private join(incident: Incident, alert: Alert, role: IncidentAlert['role'], at: number, out: IncidentDecision[]): void {
+    const i = incident.alerts.findIndex((a) => a.id === alert.id);
+    if (i >= 0) incident.alerts[i] = entry(alert, role);
+    else incident.alerts.push(entry(alert, role));
+    this.incidentOfAlert.set(alert.id, incident.id);
+    this.incidentOfNode.set(alert.node, incident.id);
+    this.resolving.delete(incident.id);
+    if (role === 'root') this.rootCleared.delete(incident.id);
+    const path = role === 'symptom' ? this.topology.path(alert.node, incident.root) : [alert.node];
+    incident.evidence.push(
+      role === 'symptom'
+        ? { at, alert: alert.id, event: 'joined', reason: 'upstream-failing', detail: `${alert.title}: depends on ${path.slice(1).join(' → ')}, which is failing` }
+        : { at, alert: alert.id, event: 'joined', reason: 'same-node', detail: `${alert.title}: on ${alert.node}, the root of this incident` },
+    );
+    if (alert.runbook && role === 'root' && !incident.runbooks.includes(alert.runbook)) incident.runbooks.push(alert.runbook);
+    if (alert.flapping) incident.flapping = true;
+    incident.updatedAt = at;
+    this.dirty.add(incident.id);
+    out.push({ type: 'incident.updated', incident, reason: `alert ${alert.rule} on ${alert.node} joined as ${role}`, change: 'alert-joined', alert: alert.id });
+  }
+
+  /** A late root alert: the oldest incident below it becomes its incident; others merge in. */
+  private takeOver(taken: Incident[], alert: Alert, at: number, out: IncidentDecision[]): void {
+    const [main, ...rest] = taken as [Incident, ...Incident[]];
+    const previous = main.root;
+    for (const a of main.alerts) {
+      a.role = 'symptom';
+      if (a.reachability) a.reachability = 'unreachable';
+    }
+    main.root = alert.node;
+    main.title = alert.title;
+    main.evidence.push({ at, alert: alert.id, event: 'root-changed', reason: 'late-root', detail: `${alert.title}: ${previous} depends on ${this.topology.path(previous, alert.node).slice(1).join(' → ')}; the root is ${alert.node}` });
+    this.incidentOfNode.set(alert.node, main.id);
+    for (const other of rest) {
+      for (const a of other.alerts) {
+        a.role = 'symptom';
+        main.alerts.push(a);
+        if (a.state === 'firing') {
+          this.incidentOfAlert.set(a.id, main.id);
+          this.incidentOfNode.set(a.node, main.id);
+        }
+      }
+      main.evidence.push({ at, alert: alert.id, event: 'merged', reason: 'merged', detail: `INC-${other.id} (${other.title}) has the same root ${alert.node}` });
+      other.state = 'resolved';
+      other.resolvedAt = at;
+      other.mergedInto = main.id;
+      other.updatedAt = at;
+      this.open.delete(other.id);
+      this.resolving.delete(other.id);
+      this.rootCleared.delete(other.id);
+      out.push({ type: 'incident.resolved', incident: other, reason: `merged into INC-${main.id}: same root ${alert.node}` });
+    }
+    main.alerts.push(entry(alert, 'root'));
+    this.incidentOfAlert.set(alert.id, main.id);
+    if (alert.runbook && !main.runbooks.includes(alert.runbook)) main.runbooks.push(alert.runbook);
+    main.updatedAt = at;
+    this.resolving.delete(main.id);
+    this.rootCleared.delete(main.id);
+    this.settlePriority(main, at);
+    out.push({ type: 'incident.updated', incident: main, reason: `root cause is ${alert.node}, not ${previous}`, change: 'root-changed', alert: alert.id });
+    this.pullIn(main, at, out);
+  }
+
+  // ── resolved and flapping ─────────────────────────────────────────────────────────────
+
+  private onResolved(change: AlertChange, at: number, out: IncidentDecision[]): void {
     const alert = change.alert;
-    if (this.held.delete(alert.id)) return [];
-    const id = this.byAlert.get(alert.id);
+    this.firing.delete(alert.id);
+    this.byNode.get(alert.node)?.delete(alert.id);
+    if (this.byNode.get(alert.node)?.size === 0) this.byNode.delete(alert.node);
+    this.pending.delete(alert.id);
+    this.held.delete(alert.id);
+    const id = this.incidentOfAlert.get(alert.id);
     const incident = id !== undefined ? this.open.get(id) : undefined;
-    if (!incident) return [];
-    const entry = incident.alerts.find((a) => a.id === alert.id);
-    if (entry) {
-      entry.state = 'resolved';
-      entry.resolvedAt = at;
-      if (alert.value !== undefined) entry.value = alert.value;
+    if (!incident) return;
+    this.incidentOfAlert.delete(alert.id);
+    const e = incident.alerts.find((a) => a.id === alert.id);
+    if (e) {
+      e.state = 'resolved';
+      e.resolvedAt = at;
+      if (alert.value !== undefined) e.value = alert.value;
     }
     incident.evidence.push({ at, alert: alert.id, event: 'resolved', reason: change.reason, detail: `${alert.title}: ${change.reason}` });
     incident.updatedAt = at;
-    if (incident.alerts.every((a) => a.state === 'resolved')) {
-      incident.state = 'resolved';
-      incident.resolvedAt = at;
-      this.unindex(incident);
-      return [{ type: 'incident.resolved', incident, reason: 'all alerts cleared' }];
+    const firing = incident.alerts.filter((a) => a.state === 'firing');
+    if (firing.length === 0) {
+      if (this.resolveHoldMs <= 0) this.resolve(incident, at, 'all alerts cleared', out);
+      else this.resolving.set(incident.id, at);
+      return;
     }
-    return [{ type: 'incident.updated', incident, reason: `alert ${alert.rule} cleared`, change: 'alert-cleared', alert: alert.id }];
+    if (!firing.some((a) => a.role === 'root')) this.rootCleared.set(incident.id, at);
+    out.push({ type: 'incident.updated', incident, reason: `alert ${alert.rule} on ${alert.node} cleared`, change: 'alert-cleared', alert: alert.id });
+  }
+
+  private onFlapping(alert: Alert, at: number, out: IncidentDecision[]): void {
+    const id = this.incidentOfAlert.get(alert.id);
+    const incident = id !== undefined ? this.open.get(id) : undefined;
+    if (!incident) return;
+    const e = incident.alerts.find((a) => a.id === alert.id);
+    if (e) e.flapping = alert.flapping === true;
+    const was = incident.flapping === true;
+    incident.flapping = incident.alerts.some((a) => a.flapping);
+    if (was === incident.flapping) return;
+    incident.updatedAt = at;
+    incident.evidence.push({
+      at,
+      alert: alert.id,
+      event: 'flapping',
+      reason: incident.flapping ? 'flapping' : 'flapping-stopped',
+      detail: incident.flapping ? `${alert.title}: changing state too often; kept as one incident` : `${alert.title}: stable again`,
+    });
+    out.push({ type: 'incident.updated', incident, reason: incident.flapping ? 'flapping' : 'no longer flapping', change: 'flapping', alert: alert.id });
+  }
+
+  private resolve(incident: Incident, at: number, reason: string, out: IncidentDecision[]): void {
+    incident.state = 'resolved';
+    incident.resolvedAt = at;
+    incident.updatedAt = at;
+    this.open.delete(incident.id);
+    this.resolving.delete(incident.id);
+    this.rootCleared.delete(incident.id);
+    this.dirty.delete(incident.id);
+    for (const a of incident.alerts) {
+      if (this.incidentOfAlert.get(a.id) === incident.id) this.incidentOfAlert.delete(a.id);
+      if (this.incidentOfNode.get(a.node) === incident.id) this.incidentOfNode.delete(a.node);
+    }
+    if (this.incidentOfNode.get(incident.root) === incident.id) this.incidentOfNode.delete(incident.root);
+    out.push({ type: 'incident.resolved', incident, reason });
+  }
+
+  // ── timers ─────────────────────────────────────────────────────────────────────────────
+
+  /** Windows that ended: waiting alerts are placed, held incidents resolve, silences end. */
+  tick(at: number, fresh: (alertId: string) => number | undefined): IncidentDecision[] {
+    const out: IncidentDecision[] = [];
+    this.releaseEnded(at, out);
+    // Upstream first, so a root opens before the alerts that depend on it are placed.
+    const due = [...this.pending.values()]
+      .filter((p) => p.until <= at || (p.why === 'stale' && at - (fresh(p.alert.id) ?? -Infinity) <= this.staleMs))
+      .sort((a, b) => this.topology.ancestors(a.alert.node).size - this.topology.ancestors(b.alert.node).size || a.alert.id.localeCompare(b.alert.id));
+    for (const p of due) {
+      if (!this.pending.has(p.alert.id)) continue; // pulled in by a root placed just before
+      this.pending.delete(p.alert.id);
+      if (p.why === 'stale') p.alert.triggerTs = fresh(p.alert.id) ?? p.alert.triggerTs;
+      this.place(p.alert, at, false, out);
+    }
+    for (const [id, since] of [...this.resolving]) {
+      const incident = this.open.get(id);
+      if (incident && at - since >= this.resolveHoldMs) this.resolve(incident, at, 'all alerts cleared', out);
+    }
+    for (const [id, since] of [...this.rootCleared]) {
+      const incident = this.open.get(id);
+      if (incident && at - since >= this.recoveryGraceMs) this.split(incident, at, out);
+    }
+    this.reassess(at, out);
+    return out;
+  }
+
+  /** The root recovered but symptoms persist beyond the grace: they are faults of their own. */
+  private split(incident: Incident, at: number, out: IncidentDecision[]): void {
+    const remaining = incident.alerts.filter((a) => a.state === 'firing').map((a) => this.firing.get(a.id)).filter((a): a is Alert => a !== undefined);
+    incident.evidence.push({ at, alert: incident.root, event: 'split', reason: 'root-recovered', detail: `${incident.root} recovered; ${remaining.length} alert(s) still firing are correlated on their own` });
+    this.resolve(incident, at, `root ${incident.root} recovered; ${remaining.length} remaining alert(s) re-correlated`, out);
+    for (const a of remaining) this.place(a, at, false, out);
+  }
+
+  setSilence(silence: Silence, at: number): IncidentDecision[] {
+    this.silences.set(silence.id, silence);
+    const out: IncidentDecision[] = [{ type: 'silence.set', silence }];
+    this.releaseEnded(at, out);
+    return out;
+  }
+
+  expireSilence(id: string, by: string, at: number): IncidentDecision[] {
+    const s = this.silences.get(id);
+    if (!s || s.expiredAt !== undefined) return [];
+    s.expiredAt = at;
+    s.expiredBy = by;
+    const out: IncidentDecision[] = [];
+    this.releaseEnded(at, out);
+    this.reassess(at, out);
+    return out;
+  }
+
+  /** Silences whose window is over let go of their alerts: what still fires is placed now. */
+  private releaseEnded(at: number, out: IncidentDecision[]): void {
+    let ended = false;
+    for (const s of [...this.silences.values()]) {
+      if (silenceActive(s, at) || at < s.startsAt) continue;
+      this.silences.delete(s.id);
+      out.push({ type: 'silence.expired', silence: s });
+      ended = true;
+    }
+    if (!ended) return;
+    const released = [...this.held].filter(([, h]) => !this.silences.has(h.silence));
+    for (const [id] of released) this.held.delete(id);
+    released.sort(([, a], [, b]) => this.topology.ancestors(a.alert.node).size - this.topology.ancestors(b.alert.node).size);
+    for (const [id, h] of released) if (!this.owns(id) && this.firing.has(id)) this.place(h.alert, at, false, out);
+  }
+
+  // ── priority ───────────────────────────────────────────────────────────────────────────
+
+  private settlePriority(incident: Incident, at: number): void {
+    const failing = new Set(incident.alerts.filter((a) => a.state === 'firing').map((a) => a.node));
+    const floors = incident.alerts
+      .filter((a) => a.role === 'root')
+      .map((a) => ({ priority: a.priority, rule: a.rule, ...(this.firing.get(a.id)?.maxPriority ? { maxPriority: this.firing.get(a.id)?.maxPriority } : {}) }));
+    const result = assess(this.topology, incident.root, failing, floors, at);
+    incident.priority = result.priority;
+    incident.priorityReason = result.reason;
+    incident.impact = result.impact;
+  }
+
+  /** Incidents that gained alerts get their impact and priority again; priority only rises. */
+  private reassess(at: number, out: IncidentDecision[]): void {
+    for (const id of this.dirty) {
+      const incident = this.open.get(id);
+      if (!incident) continue;
+      const before = incident.priority;
+      const reason = incident.priorityReason;
+      this.settlePriority(incident, at);
+      if (incident.priority > before) {
+        incident.priority = before; // "P3" > "P2": never lower a running incident
+        incident.priorityReason = reason;
+      } else if (incident.priority !== before) {
+        incident.evidence.push({ at, alert: incident.root, event: 'priority', reason: 'impact', detail: `priority raised from ${before}: ${incident.priorityReason}` });
+        out.push({ type: 'incident.updated', incident, reason: `priority ${before} → ${incident.priority}`, change: 'priority' });
+      }
+    }
+    this.dirty.clear();
   }
 }
+
+export type { Evidence };

@@ -23,14 +23,30 @@ export interface IncidentAlert {
   firedAt: number;
   resolvedAt?: number;
   runbook?: string;
+  /** For "not reporting" alerts: down (the root itself) or unreachable (behind a failing node). */
+  reachability?: 'down' | 'unreachable';
+  flapping?: boolean;
 }
+
+export type EvidenceReason =
+  | AlertReason
+  | 'root-alert'
+  | 'same-node'
+  | 'upstream-failing'
+  | 'late-root'
+  | 'merged'
+  | 'refired'
+  | 'impact'
+  | 'flapping'
+  | 'flapping-stopped'
+  | 'root-recovered';
 
 export interface Evidence {
   at: number;
   alert: string;
-  event: 'fired' | 'resolved' | 'joined' | 'priority';
+  event: 'fired' | 'resolved' | 'joined' | 'priority' | 'root-changed' | 'merged' | 'flapping' | 'split';
   /** Why, in a stable word (for replay output) … */
-  reason: AlertReason | 'same-node' | 'opened' | 'raised-by-alert';
+  reason: EvidenceReason;
   /** … and in a sentence for the ticket. */
   detail: string;
 }
@@ -64,6 +80,8 @@ export interface Incident {
   flapping?: boolean;
   /** Set when the alerts come from a drill (label drill=<id>): never pages real people unless asked. */
   drill?: string;
+  /** When an incident was folded into another after a late root alert. */
+  mergedInto?: number;
 }
 
 export function incidentRef(id: number): string {

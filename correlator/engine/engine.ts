@@ -3,19 +3,22 @@
 // recording (replay) supplies, so the same input always gives the same decisions.
 
 import type { Message } from '../../protocol/schema.js';
+import { Correlator, type CorrelatorOptions, type CorrelatorState, type IncidentDecision } from '../correlate/correlator.js';
+import type { Incident } from '../correlate/incident.js';
+import type { Silence } from '../correlate/silence.js';
 import type { Alert, AlertChange } from '../evaluate/alert.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { eventsAsMetrics } from '../evaluate/events.js';
-import { Fleet, type AgentRecord } from '../evaluate/fleet.js';
-import { Correlator, type CorrelatorState, type IncidentDecision } from '../correlate/correlator.js';
-import type { RuleSet } from '../rules/compile.js';
 import { ExternalAlerts, type ExternalAlert } from '../evaluate/external.js';
-import type { Silence } from '../correlate/silence.js';
+import { Fleet, type AgentRecord } from '../evaluate/fleet.js';
+import type { RuleSet } from '../rules/compile.js';
+import { Topology } from '../topology/topology.js';
 
 export type EngineInput =
   | { type: 'message'; message: Message; at: number }
   | { type: 'tick'; at: number }
   | { type: 'rules'; rules: RuleSet; at: number }
+  | { type: 'topology'; topology: Topology; at: number }
   | { type: 'external'; alert: ExternalAlert; at: number }
   | { type: 'silence'; silence: Silence; at: number }
   | { type: 'unsilence'; id: string; by: string; at: number };
@@ -31,26 +34,32 @@ export interface EngineSnapshot {
   incidents: CorrelatorState;
 }
 
-export interface EngineOptions {
+export interface EngineOptions extends CorrelatorOptions {
   defaultIntervalMs?: number;
+  topology?: Topology;
 }
 
 export class Engine {
   private readonly evaluator: Evaluator;
   private readonly correlator: Correlator;
   private readonly external = new ExternalAlerts();
+  private topo: Topology;
   private now = 0;
   /** Data messages dropped as redeliveries (same agent, sequence number already processed). */
   duplicates = 0;
 
   constructor(rules: RuleSet, opts: EngineOptions = {}, snapshot?: EngineSnapshot) {
+    this.topo = opts.topology ?? Topology.empty();
     const fleet = new Fleet(opts.defaultIntervalMs ?? 15_000);
     for (const [agent, seq] of snapshot?.sequences ?? []) fleet.seqFloor.set(agent, seq);
-    for (const a of snapshot?.agents ?? []) fleet.agents.set(a.id, { ...a, lastSeq: Math.max(a.lastSeq ?? 0, fleet.seqFloor.get(a.id) ?? 0) });
-    this.evaluator = new Evaluator(rules, fleet);
+    for (const a of snapshot?.agents ?? []) {
+      fleet.agents.set(a.id, { ...a, lastSeq: Math.max(a.lastSeq ?? 0, fleet.seqFloor.get(a.id) ?? 0) });
+      this.topo.ensure(a.id, { site: a.site, labels: a.labels, ...(a.inventory ? { role: a.inventory.role } : {}) });
+    }
+    this.evaluator = new Evaluator(rules, fleet, this.topo);
     this.evaluator.restore((snapshot?.alerts ?? []).filter((a) => a.kind !== 'external'));
     this.external.restore(snapshot?.alerts ?? []);
-    this.correlator = new Correlator(snapshot?.incidents);
+    this.correlator = new Correlator(snapshot?.incidents, this.topo, opts);
   }
 
   get fleet(): Fleet {
@@ -61,7 +70,11 @@ export class Engine {
     return this.evaluator.ruleSet;
   }
 
-  openIncidents() {
+  get topology(): Topology {
+    return this.topo;
+  }
+
+  openIncidents(): Incident[] {
     return [...this.correlator.open.values()];
   }
 
@@ -73,35 +86,36 @@ export class Engine {
     return [...this.correlator.silences.values()];
   }
 
+  /** Alerts waiting to be placed (settling window, startup, stale data). */
+  waiting() {
+    return this.correlator.waiting();
+  }
+
   handle(input: EngineInput): Decision[] {
     // Arrival times never go backwards inside the engine, even if the caller's clock does.
     this.now = Math.max(this.now, input.at);
     const at = this.now;
-    let changes: AlertChange[];
     const out: Decision[] = [];
+    let changes: AlertChange[] = [];
     switch (input.type) {
       case 'tick':
-        out.push(...this.correlator.releaseEnded(at));
-        changes = this.evaluator.checkOffline(at);
+        changes = this.evaluator.tick(at);
         break;
       case 'rules':
         changes = this.evaluator.setRules(input.rules, at);
-        // Alerts that fire without an incident (restored after a restart that lost the step
-        // in between) are correlated now.
-        for (const alert of this.firingAlerts()) {
-          if (!this.correlator.owns(alert.id)) out.push(...this.correlator.handle({ type: 'alert.firing', alert, reason: 'restored' }, at));
-        }
+        break;
+      case 'topology':
+        this.setTopology(input.topology);
         break;
       case 'external':
+        this.topo.ensure(input.alert.node, { site: input.alert.site });
         changes = this.external.handle(input.alert, at);
         break;
       case 'silence':
         out.push(...this.correlator.setSilence(input.silence, at));
-        changes = [];
         break;
       case 'unsilence':
         out.push(...this.correlator.expireSilence(input.id, input.by, at));
-        changes = [];
         break;
       case 'message': {
         const m = input.message;
@@ -109,13 +123,16 @@ export class Engine {
           this.duplicates++;
           return out;
         }
-        if (m.kind === 'metrics') changes = this.evaluator.onMetrics(m, at);
-        else if (m.kind === 'state') {
+        if (m.kind === 'state') {
           const before = this.fleet.get(m.agent)?.online;
+          if (m.inventory) this.topo.ensure(m.agent, { site: m.site, labels: m.inventory.labels ?? {}, role: m.inventory.role });
           changes = this.evaluator.onState(m, at);
           const after = this.fleet.get(m.agent);
           if (after && before !== after.online) out.push({ type: after.online ? 'agent.online' : 'agent.offline', agent: { ...after }, at });
-        } else changes = this.evaluator.onMetrics(eventsAsMetrics(m), at);
+        } else {
+          if (!this.topo.node(m.agent)) this.topo.ensure(m.agent, { site: m.site });
+          changes = this.evaluator.onMetrics(m.kind === 'metrics' ? m : eventsAsMetrics(m), at);
+        }
         break;
       }
     }
@@ -123,7 +140,28 @@ export class Engine {
       out.push(change);
       out.push(...this.correlator.handle(change, at));
     }
+    if (input.type === 'tick' || input.type === 'rules') out.push(...this.correlator.tick(at, (id) => this.alertLastTs(id)));
+    if (input.type === 'rules') {
+      // Alerts that fire without a place (restored after a restart that lost the step in
+      // between) are correlated now.
+      for (const alert of this.firingAlerts()) {
+        if (alert.incident !== false && !this.correlator.owns(alert.id)) out.push(...this.correlator.handle({ type: 'alert.firing', alert, reason: 'restored' }, at));
+      }
+    }
     return out;
+  }
+
+  private alertLastTs(id: string): number | undefined {
+    return this.evaluator.series.get(id)?.alert?.lastTs;
+  }
+
+  private setTopology(topology: Topology): void {
+    for (const agent of this.fleet.agents.values()) {
+      topology.ensure(agent.id, { site: agent.site, labels: agent.labels, ...(agent.inventory ? { role: agent.inventory.role } : {}) });
+    }
+    this.topo = topology;
+    this.evaluator.topology = topology;
+    this.correlator.topology = topology;
   }
 
   snapshot(): EngineSnapshot {

@@ -17,13 +17,25 @@ export type AlertReason =
   | 'rule-removed'
   | 'restored'
   | 'source-firing'
-  | 'source-resolved';
+  | 'source-resolved'
+  | 'absent'
+  | 'data-back'
+  | 'rate-crossed'
+  | 'rate-cleared'
+  | 'forecast-crossed'
+  | 'forecast-cleared'
+  | 'aggregate-crossed'
+  | 'aggregate-cleared'
+  | 'composite-matched'
+  | 'composite-cleared'
+  | 'flapping-started'
+  | 'flapping-stopped';
 
 export interface Alert {
   /** rule | node | series tags: the same condition on the same thing is the same alert. */
   id: string;
   rule: string;
-  kind: 'threshold' | 'offline' | 'external';
+  kind: 'threshold' | 'offline' | 'external' | 'absence' | 'rate' | 'forecast' | 'aggregate' | 'composite';
   node: string;
   site: string;
   labels: Labels;
@@ -42,10 +54,18 @@ export interface Alert {
   resolvedAt?: number;
   reason: AlertReason;
   runbook?: string;
+  /** Event time of the latest sample that kept it firing; stale alerts wait for fresh data. */
+  lastTs?: number;
+  /** Upper bound the rule puts on the priority impact may give the incident. */
+  maxPriority?: Priority;
+  /** false for building-block rules: the alert is recorded (and feeds composites), opens nothing. */
+  incident?: boolean;
+  /** Changing state too often (Icinga's weighted state-change rule over the last 21 samples). */
+  flapping?: boolean;
 }
 
 export interface AlertChange {
-  type: 'alert.firing' | 'alert.resolved';
+  type: 'alert.firing' | 'alert.resolved' | 'alert.flapping';
   alert: Alert;
   reason: AlertReason;
 }

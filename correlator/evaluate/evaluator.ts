@@ -1,185 +1,329 @@
 // Samples and agent states in, alert changes out. Pure: no I/O, no clock; `at` is the arrival
-// time the caller passes in, `msg.ts` the agent's own time. Series state is a plain map keyed
-// by alert id, so a snapshot is just its entries.
+// time the caller passes in, `msg.ts` the agent's own time. All per-series state lives in maps
+// keyed by alert id (rule|node|series), so a snapshot is their entries and a rule reload can
+// keep what still applies.
 
 import type { MetricsMessage, StateMessage } from '../../protocol/schema.js';
-import { COMPARE, renderTitle, type OfflineRule, type RuleSet, type ThresholdRule } from '../rules/compile.js';
+import { COMPARE, type ForecastRule, type MetricRule, type OfflineRule, type RateRule, type Rule, type RuleSet, type ThresholdRule } from '../rules/compile.js';
 import type { Labels } from '../rules/selector.js';
+import { Topology } from '../topology/topology.js';
 import { alertId, seriesKey, type Alert, type AlertChange, type AlertReason } from './alert.js';
+import { buildAlert } from './build.js';
 import { Fleet, type AgentRecord } from './fleet.js';
+import { compositeAlert, compositeMatches, evaluateAggregate, LatestValues, type AlertIndex } from './groups.js';
+import { advance, resolvedChange, type SeriesState } from './series.js';
+import { TrendWindow } from './trend.js';
 
-export interface SeriesState {
-  /** Consecutive samples on the firing side (before firing). */
-  count: number;
-  /** Event time of the first of those samples. */
-  since: number;
-  /** The alert, while firing. */
+interface AbsenceEntry {
+  node: string;
+  site: string;
+  labels: Labels;
+  lastAt: number;
   alert?: Alert;
 }
 
-function formatValue(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  return String(Math.round(v * 100) / 100);
-}
+const ruleOf = (key: string) => key.slice(0, key.indexOf('|'));
 
-export class Evaluator {
+export class Evaluator implements AlertIndex {
   readonly series = new Map<string, SeriesState>();
+  private readonly absent = new Map<string, AbsenceEntry>();
+  private readonly latest = new LatestValues();
+  private readonly byRule = new Map<string, Map<string, Alert>>();
+  private readonly fired = new Map<string, Alert[]>();
 
   constructor(
     private rules: RuleSet,
     readonly fleet: Fleet,
+    public topology: Topology = Topology.empty(),
   ) {}
 
   get ruleSet(): RuleSet {
     return this.rules;
   }
 
-  /** Swaps the rule set; firing alerts of rules that are gone resolve, the rest keep their state. */
-  setRules(rules: RuleSet, at: number): AlertChange[] {
-    const changes: AlertChange[] = [];
-    for (const [key, s] of this.series) {
-      const ruleId = key.slice(0, key.indexOf('|'));
-      const kind = s.alert?.kind ?? this.rules.byId.get(ruleId)?.kind;
-      if (kind !== undefined && rules.byId.get(ruleId)?.kind === kind) continue;
-      if (s.alert) changes.push(this.resolve(s.alert, at, 'rule-removed'));
-      this.series.delete(key);
-    }
-    this.rules = rules;
-    return changes;
+  // ── the alert index (composites read it) ──────────────────────────────────────────────
+
+  firing(rule?: string): Alert[] {
+    if (rule !== undefined) return [...(this.byRule.get(rule)?.values() ?? [])];
+    const out: Alert[] = [];
+    for (const m of this.byRule.values()) out.push(...m.values());
+    return out;
   }
 
-  firing(): Alert[] {
-    const out: Alert[] = [];
-    for (const s of this.series.values()) if (s.alert) out.push(s.alert);
-    return out;
+  firedSince(rule: string, from: number): Alert[] {
+    return (this.fired.get(rule) ?? []).filter((a) => a.firedAt >= from);
+  }
+
+  private index(changes: AlertChange[]): void {
+    for (const c of changes) {
+      let m = this.byRule.get(c.alert.rule);
+      if (!m) this.byRule.set(c.alert.rule, (m = new Map()));
+      if (c.type === 'alert.firing') {
+        m.set(c.alert.id, c.alert);
+        const list = this.fired.get(c.alert.rule) ?? [];
+        list.push(c.alert);
+        if (list.length > 1000) list.shift();
+        this.fired.set(c.alert.rule, list);
+      } else if (c.type === 'alert.resolved') m.delete(c.alert.id);
+    }
   }
 
   /** Puts back alerts that were firing before a restart, so they can clear normally. */
   restore(alerts: Alert[]): void {
-    for (const a of alerts) this.series.set(a.id, { count: 0, since: a.since, alert: { ...a } });
+    for (const a of alerts) {
+      const alert = { ...a };
+      if (a.kind === 'absence') this.absent.set(a.id, { node: a.node, site: a.site, labels: a.labels, lastAt: a.firedAt, alert });
+      else this.series.set(a.id, { count: 0, since: a.since, alert });
+      this.index([{ type: 'alert.firing', alert, reason: 'restored' }]);
+    }
   }
+
+  /** Swaps the rule set; alerts of rules that are gone or changed kind resolve, the rest keep state. */
+  setRules(rules: RuleSet, at: number): AlertChange[] {
+    const changes: AlertChange[] = [];
+    const keep = (key: string, alert?: Alert) => {
+      const id = ruleOf(key);
+      const kind = alert?.kind ?? this.rules.byId.get(id)?.kind;
+      return kind !== undefined && rules.byId.get(id)?.kind === kind;
+    };
+    for (const [key, s] of this.series) {
+      if (keep(key, s.alert)) continue;
+      if (s.alert) changes.push(resolvedChange(s.alert, at, 'rule-removed'));
+      this.series.delete(key);
+    }
+    for (const [key, e] of this.absent) {
+      if (keep(key, e.alert)) continue;
+      if (e.alert) changes.push(resolvedChange(e.alert, at, 'rule-removed'));
+      this.absent.delete(key);
+    }
+    for (const r of this.rules.rules) if (!rules.byId.has(r.id)) this.latest.drop(r.id);
+    this.rules = rules;
+    this.index(changes);
+    return changes;
+  }
+
+  // ── samples ────────────────────────────────────────────────────────────────────────────
 
   onMetrics(msg: MetricsMessage, at: number): AlertChange[] {
     const { agent } = this.fleet.touch(msg.agent, msg.site, at, msg.ts, msg.seq, msg.interval_s);
     // Data proves the agent is alive: clear an offline alert now rather than at the next tick.
-    const changes: AlertChange[] = this.checkOffline(at, agent);
+    const changes: AlertChange[] = this.checkOffline(at, agent, true);
     for (const sample of msg.samples) {
       const rules = this.rules.byMeasurement.get(sample.m);
       if (!rules) continue;
       let labels: Labels | undefined;
       for (const rule of rules) {
-        const value = sample.fields[rule.field];
+        const field = rule.kind === 'aggregate' ? (rule.measure === 'offline' ? '' : rule.measure.field) : rule.field;
+        const value = sample.fields[field];
         if (value === undefined) continue;
         labels ??= sample.tags ? { ...agent.labels, ...sample.tags } : agent.labels;
         if (!rule.matches(labels)) continue;
-        const change = this.threshold(rule, agent, sample.tags, labels, value, msg.ts, at);
-        if (change) changes.push(change);
+        const node = sample.tags?.node ?? agent.id;
+        const series = seriesKey(sample.tags);
+        if (rule.kind === 'aggregate') {
+          const topo = this.topology.node(node);
+          if (rule.group(topo ? { ...topo.labels, ...labels } : labels)) this.latest.set(rule.id, `${node}|${series}`, value, at);
+          continue;
+        }
+        changes.push(...this.sample(rule, agent, node, series, labels, value, msg.ts, at));
       }
     }
-    return changes;
+    return this.finish(changes, at);
   }
 
-  private threshold(rule: ThresholdRule, agent: AgentRecord, tags: Labels | undefined, labels: Labels, value: number, ts: number, at: number): AlertChange | undefined {
-    // A probe's result about another node (tag "node") raises the alert on that node.
-    const node = tags?.node ?? agent.id;
-    const series = seriesKey(tags);
+  private sample(rule: MetricRule, agent: AgentRecord, node: string, series: string, labels: Labels, value: number, ts: number, at: number): AlertChange[] {
     const id = alertId(rule.id, node, series);
+    if (rule.kind === 'absence') return this.seen(id, node, agent.site, labels, at);
     let s = this.series.get(id);
-    if (s?.alert) {
-      if (COMPARE[rule.op](value, rule.clear)) {
-        s.alert.value = value;
-        return undefined;
-      }
-      const alert = s.alert;
-      this.series.delete(id);
-      alert.value = value;
-      return this.resolve(alert, at, 'threshold-cleared');
-    }
-    if (!COMPARE[rule.op](value, rule.value)) {
-      if (s) this.series.delete(id);
-      return undefined;
-    }
-    if (!s) {
-      s = { count: 0, since: ts };
-      this.series.set(id, s);
-    }
-    s.count++;
-    if (s.count < rule.forSamples || ts - s.since < rule.forMs) return undefined;
-    const alert: Alert = {
-      id,
-      rule: rule.id,
-      kind: 'threshold',
-      node,
-      site: agent.site,
-      labels: { ...labels, ...rule.labels },
-      priority: rule.priority,
-      title: renderTitle(rule.title, { ...labels, node, agent: agent.id, value: formatValue(value), metric: rule.metric, threshold: rule.value, rule: rule.id }),
-      state: 'firing',
-      value,
-      threshold: rule.value,
-      metric: rule.metric,
-      since: s.since,
-      firedAt: at,
-      triggerTs: ts,
-      reason: 'threshold-crossed',
-      ...(rule.runbook ? { runbook: rule.runbook } : {}),
-    };
-    s.alert = alert;
-    return { type: 'alert.firing', alert, reason: 'threshold-crossed' };
+    if (!s) this.series.set(id, (s = { count: 0, since: ts }));
+    const facts = { node, series, site: agent.site, labels, ts, at, agent: agent.id };
+    const result = rule.kind === 'threshold' ? this.threshold(rule, s, value, facts) : this.trend(rule, s, value, facts);
+    if (result.drop) this.series.delete(id);
+    return result.changes;
   }
 
-  private resolve(alert: Alert, at: number, reason: AlertReason): AlertChange {
-    const resolved: Alert = { ...alert, state: 'resolved', resolvedAt: at };
-    return { type: 'alert.resolved', alert: resolved, reason };
+  private threshold(rule: ThresholdRule, s: SeriesState, value: number, f: { node: string; series: string; site: string; labels: Labels; ts: number; at: number; agent: string }) {
+    return advance(s, {
+      breach: COMPARE[rule.op](value, rule.value),
+      hold: COMPARE[rule.op](value, rule.clear),
+      value,
+      ts: f.ts,
+      at: f.at,
+      forSamples: rule.forSamples,
+      forMs: rule.forMs,
+      fire: 'threshold-crossed',
+      clear: 'threshold-cleared',
+      build: (since) => buildAlert(rule, { ...f, since, triggerTs: f.ts, reason: 'threshold-crossed', value, threshold: rule.value, metric: rule.metric, vars: { agent: f.agent } }),
+    });
   }
+
+  private trend(rule: RateRule | ForecastRule, s: SeriesState, value: number, f: { node: string; series: string; site: string; labels: Labels; ts: number; at: number; agent: string }) {
+    s.trend ??= new TrendWindow(rule.overMs);
+    s.trend.add(f.ts, value);
+    let figure: number | undefined;
+    let breach = false;
+    let hold = false;
+    if (rule.kind === 'rate') {
+      const fit = s.trend.points.length >= 3 ? s.trend.fit() : undefined;
+      figure = fit ? fit.slope * rule.perMs : undefined;
+      breach = figure !== undefined && COMPARE[rule.op](figure, rule.value);
+      hold = figure !== undefined && COMPARE[rule.op](figure, rule.clear);
+    } else {
+      const ms = s.trend.points.length >= rule.minSamples ? s.trend.timeTo(rule.limit) : undefined;
+      figure = ms === undefined ? undefined : ms / 3_600_000;
+      breach = hold = ms !== undefined && ms <= rule.withinMs;
+    }
+    const reasons: [AlertReason, AlertReason] = rule.kind === 'rate' ? ['rate-crossed', 'rate-cleared'] : ['forecast-crossed', 'forecast-cleared'];
+    const shown = figure === undefined ? 0 : Math.round(figure * 100) / 100;
+    return advance(s, {
+      breach,
+      hold,
+      value: shown,
+      ts: f.ts,
+      at: f.at,
+      forSamples: rule.forSamples,
+      forMs: rule.forMs,
+      fire: reasons[0],
+      clear: reasons[1],
+      build: (since) =>
+        buildAlert(rule, {
+          ...f,
+          since,
+          triggerTs: f.ts,
+          reason: reasons[0],
+          value: shown,
+          ...(rule.kind === 'rate' ? { threshold: rule.value } : { threshold: rule.limit }),
+          metric: rule.metric,
+          vars: { agent: f.agent, ...(rule.kind === 'forecast' ? { hours: Math.round(shown * 10) / 10, value: Math.round(value * 100) / 100 } : {}) },
+        }),
+    });
+  }
+
+  /** A sample of an absence rule's series: it is present; an absence alert clears. */
+  private seen(id: string, node: string, site: string, labels: Labels, at: number): AlertChange[] {
+    const e = this.absent.get(id);
+    if (!e) {
+      this.absent.set(id, { node, site, labels, lastAt: at });
+      return [];
+    }
+    e.lastAt = at;
+    if (!e.alert) return [];
+    const alert = e.alert;
+    e.alert = undefined;
+    return [resolvedChange(alert, at, 'data-back')];
+  }
+
+  // ── agents ─────────────────────────────────────────────────────────────────────────────
 
   onState(msg: StateMessage, at: number): AlertChange[] {
     const { agent, outcome } = this.fleet.state(msg, at);
-    return outcome === 'ignored' ? [] : this.checkOffline(at, agent);
+    return outcome === 'ignored' ? [] : this.finish(this.checkOffline(at, agent, true), at);
   }
 
-  /** Re-evaluates the offline rules: for one agent after a change, or for all on a tick. */
-  checkOffline(at: number, only?: AgentRecord): AlertChange[] {
+  /**
+   * Offline rules for one agent after something was heard from it (an observation, which also
+   * feeds flap detection), or for every agent on a tick (which only notices silence).
+   */
+  checkOffline(at: number, only?: AgentRecord, observed = false): AlertChange[] {
     const changes: AlertChange[] = [];
     if (this.rules.offline.length === 0) return changes;
-    const agents = only ? [only] : this.fleet.agents.values();
-    for (const agent of agents) {
+    for (const agent of only ? [only] : this.fleet.agents.values()) {
       for (const rule of this.rules.offline) {
         if (!rule.matches(agent.labels)) continue;
-        const change = this.offline(rule, agent, at);
-        if (change) changes.push(change);
+        changes.push(...this.offline(rule, agent, at, observed));
       }
     }
     return changes;
   }
 
-  private offline(rule: OfflineRule, agent: AgentRecord, at: number): AlertChange | undefined {
+  private offline(rule: OfflineRule, agent: AgentRecord, at: number, observed: boolean): AlertChange[] {
     const id = alertId(rule.id, agent.id, '');
-    const s = this.series.get(id);
     const reason = Fleet.offline(agent, rule.after, at);
-    if (!reason) {
-      if (!s?.alert) return undefined;
-      this.series.delete(id);
-      return this.resolve(s.alert, at, 'agent-back');
+    let s = this.series.get(id);
+    if (!observed && (!reason || s?.alert)) return []; // a tick only notices new silence
+    if (!s) {
+      if (!reason) return [];
+      this.series.set(id, (s = { count: 0, since: at }));
     }
-    if (s?.alert) return undefined;
-    const alert: Alert = {
-      id,
-      rule: rule.id,
-      kind: 'offline',
-      node: agent.id,
-      site: agent.site,
-      labels: { ...agent.labels, ...rule.labels },
-      priority: rule.priority,
-      title: renderTitle(rule.title, { ...agent.labels, node: agent.id, rule: rule.id }),
-      state: 'firing',
-      since: reason === 'agent-silent' ? agent.lastSeenAt : at,
-      firedAt: at,
-      triggerTs: at,
-      reason,
-      ...(rule.runbook ? { runbook: rule.runbook } : {}),
-    };
-    this.series.set(id, { count: 1, since: alert.since, alert });
-    return { type: 'alert.firing', alert, reason };
+    const result = advance(s, {
+      breach: reason !== undefined,
+      hold: reason !== undefined,
+      value: reason ? 1 : 0,
+      ts: at,
+      at,
+      forSamples: 1,
+      forMs: 0,
+      fire: reason ?? 'last-will',
+      clear: 'agent-back',
+      build: () =>
+        buildAlert(rule, {
+          node: agent.id,
+          series: '',
+          site: agent.site,
+          labels: agent.labels,
+          since: reason === 'agent-silent' ? agent.lastSeenAt : at,
+          at,
+          triggerTs: at,
+          reason: reason ?? 'last-will',
+        }),
+    });
+    if (result.drop) this.series.delete(id);
+    return result.changes;
+  }
+
+  // ── timers and groups ──────────────────────────────────────────────────────────────────
+
+  tick(at: number): AlertChange[] {
+    const changes = this.checkOffline(at);
+    for (const rule of this.rules.absence) {
+      for (const [id, e] of this.absent) {
+        if (e.alert || ruleOf(id) !== rule.id || at - e.lastAt <= rule.forMs) continue;
+        e.alert = buildAlert(rule, { node: e.node, series: id.slice(id.lastIndexOf('|') + 1), site: e.site, labels: e.labels, since: e.lastAt, at, triggerTs: at, reason: 'absent', metric: rule.metric });
+        changes.push({ type: 'alert.firing', alert: e.alert, reason: 'absent' });
+      }
+    }
+    for (const rule of this.rules.aggregate) {
+      const id = alertId(rule.id, rule.node, '');
+      let s = this.series.get(id);
+      if (!s) this.series.set(id, (s = { count: 0, since: at }));
+      changes.push(...evaluateAggregate(rule, s, this.fleet, this.topology, this.latest, at));
+    }
+    return this.finish(changes, at);
+  }
+
+  /** Indexes the changes, then lets composites react to them. */
+  private finish(changes: AlertChange[], at: number): AlertChange[] {
+    this.index(changes);
+    if (this.rules.composite.length === 0 || (changes.length === 0 && !this.rules.composite.some((r) => r.sequence))) return changes;
+    const out = [...changes];
+    for (const rule of this.rules.composite) {
+      const matches = compositeMatches(rule, this, this.topology);
+      const prefix = `${rule.id}|`;
+      for (const [key, s] of this.series) {
+        if (!key.startsWith(prefix) || !s.alert || matches.has(s.alert.node)) continue;
+        const alert = s.alert;
+        this.series.delete(key);
+        out.push(resolvedChange(alert, at, 'composite-cleared'));
+      }
+      for (const [node, chain] of matches) {
+        const id = alertId(rule.id, node, '');
+        if (this.series.get(id)?.alert) continue;
+        const alert = compositeAlert(rule, node, chain, at);
+        this.series.set(id, { count: 1, since: alert.since, alert });
+        out.push({ type: 'alert.firing', alert, reason: 'composite-matched' });
+      }
+    }
+    this.index(out.slice(changes.length));
+    return out;
+  }
+
+  /** The rules that need a tick to notice anything (silence, absence, aggregates). */
+  needsTick(): boolean {
+    const r: RuleSet = this.rules;
+    return r.offline.length + r.absence.length + r.aggregate.length + r.composite.length > 0;
+  }
+
+  ruleById(id: string): Rule | undefined {
+    return this.rules.byId.get(id);
   }
 }

@@ -1,69 +1,26 @@
 // Rule files → a frozen RuleSet the evaluator trusts. Everything a person can get wrong is
 // checked here, with file:line: schema errors, duplicate ids, unknown metrics (with a "did you
-// mean"), impossible hysteresis, bad regular expressions, unknown placeholders in titles.
+// mean"), impossible hysteresis, bad regular expressions, unknown placeholders in titles,
+// composites naming rules that do not exist, windows longer than the engine keeps history.
 
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { durationMs } from '../../common/duration.js';
+import { durationMs, formatDuration } from '../../common/duration.js';
 import { deepFreeze } from '../../common/freeze.js';
 import { loadYamlFile, type FileError, type SourceFile } from '../../common/yaml-file.js';
 import { lookupMetric, measurement, metricNames } from '../../protocol/metrics.js';
-import { ruleFileSchema, type OfflineRuleSpec, type Priority, type RuleFile, type RuleSpec, type ThresholdRuleSpec } from './schema.js';
-import { compileSelector, selectorProblems, type Labels, type Predicate } from './selector.js';
+import { ruleFileSchema, type RuleFile, type RuleSpec } from './schema.js';
+import { compileSelector, selectorProblems } from './selector.js';
+import { DEFAULT_RETENTION_MS, type AggregateRule, type MetricRule, type Persistence, type Rule, type RuleSet } from './types.js';
+
+export * from './types.js';
 
 export const RULE_FILE_SUFFIX = '.rules.yaml';
 
-export type Op = ThresholdRuleSpec['op'];
-
-interface RuleBase {
-  id: string;
-  title: string;
-  priority: Priority;
-  matches: Predicate;
-  labels: Labels;
-  runbook?: string;
-  description?: string;
-  /** Where the rule was written, for messages and the evidence chain. */
-  source: string;
-}
-
-export interface ThresholdRule extends RuleBase {
-  kind: 'threshold';
-  metric: string;
-  measurement: string;
-  field: string;
-  op: Op;
-  value: number;
-  clear: number;
-  forSamples: number;
-  forMs: number;
-}
-
-export interface OfflineRule extends RuleBase {
-  kind: 'offline';
-  after: number;
-}
-
-export type Rule = ThresholdRule | OfflineRule;
-
-export interface RuleSet {
-  rules: readonly Rule[];
-  byMeasurement: ReadonlyMap<string, readonly ThresholdRule[]>;
-  offline: readonly OfflineRule[];
-  byId: ReadonlyMap<string, Rule>;
-}
-
-export const COMPARE: Record<Op, (a: number, b: number) => boolean> = {
-  '>': (a, b) => a > b,
-  '>=': (a, b) => a >= b,
-  '<': (a, b) => a < b,
-  '<=': (a, b) => a <= b,
-  '==': (a, b) => a === b,
-  '!=': (a, b) => a !== b,
-};
-
 const PLACEHOLDER = /\{([a-z_][a-z0-9_]*)\}/g;
-const BUILTIN_PLACEHOLDERS = new Set(['node', 'value', 'metric', 'agent', 'site', 'role', 'rule', 'threshold']);
+const BUILTIN_PLACEHOLDERS = new Set(['node', 'value', 'metric', 'agent', 'site', 'role', 'rule', 'threshold', 'hours', 'members', 'building', 'floor', 'service', 'department', 'check', 'type']);
+
+type Err = (path: (string | number)[], message: string) => void;
 
 function closest(word: string, options: string[]): string | undefined {
   const score = (a: string, b: string) => {
@@ -83,20 +40,63 @@ function closest(word: string, options: string[]): string | undefined {
   return best;
 }
 
-function checkThreshold(spec: ThresholdRuleSpec, err: (path: (string | number)[], msg: string) => void, base: (string | number)[]): void {
-  const ref = lookupMetric(spec.metric);
-  if (!ref) {
-    const hint = closest(spec.metric, metricNames());
-    const m = measurement(spec.metric.split('.')[0] ?? '');
-    const why = m ? `measurement "${spec.metric.split('.')[0]}" has no field "${spec.metric.split('.')[1]}"` : `unknown metric "${spec.metric}"`;
-    err([...base, 'metric'], `${why}${hint ? `; did you mean "${hint}"?` : ''}`);
-  }
-  if (spec.clear !== undefined) {
-    const wrong =
-      ((spec.op === '>' || spec.op === '>=') && spec.clear > spec.value) ||
-      ((spec.op === '<' || spec.op === '<=') && spec.clear < spec.value);
-    if (wrong) err([...base, 'clear'], `clear ${spec.clear} is on the firing side of "${spec.op} ${spec.value}"; it must be ${spec.op.startsWith('>') ? 'at or below' : 'at or above'} ${spec.value}`);
-    if (spec.op === '==' || spec.op === '!=') err([...base, 'clear'], `clear needs an ordering comparison (>, >=, <, <=), not "${spec.op}"`);
+function checkMetric(metric: string, path: (string | number)[], err: Err): void {
+  if (lookupMetric(metric)) return;
+  const [m = '', field = ''] = metric.split('.');
+  const hint = closest(metric, metricNames());
+  const why = measurement(m) ? `measurement "${m}" has no field "${field}"` : `unknown metric "${metric}"`;
+  err(path, `${why}${hint ? `; did you mean "${hint}"?` : ''}`);
+}
+
+function persistence(spec: { for?: number | string }): Persistence {
+  const f = spec.for ?? 1;
+  return { forSamples: typeof f === 'number' ? f : 1, forMs: typeof f === 'string' ? durationMs(f) : 0 };
+}
+
+function metricRef(metric: string) {
+  const [m = '', field = ''] = metric.split('.');
+  return { metric, measurement: m, field };
+}
+
+/** Checks that need the whole rule; reported against the rule's keys. */
+function checkRule(spec: RuleSpec, base: (string | number)[], err: Err, retentionMs: number): void {
+  const window = (key: string, value: string | number | undefined) => {
+    if (typeof value !== 'string') return;
+    const ms = durationMs(value);
+    if (ms > retentionMs) err([...base, key], `${value} is longer than the ${formatDuration(retentionMs)} of history the engine keeps`);
+  };
+  window('for', (spec as { for?: string }).for);
+  window('over', (spec as { over?: string }).over);
+  window('within', (spec as { within?: string }).within);
+  switch (spec.kind) {
+    case 'threshold':
+    case 'rate': {
+      checkMetric(spec.metric, [...base, 'metric'], err);
+      if (spec.clear === undefined) break;
+      const up = spec.op === '>' || spec.op === '>=';
+      const down = spec.op === '<' || spec.op === '<=';
+      if ((up && spec.clear > spec.value) || (down && spec.clear < spec.value)) {
+        err([...base, 'clear'], `clear ${spec.clear} is on the firing side of "${spec.op} ${spec.value}"; it must be ${up ? 'at or below' : 'at or above'} ${spec.value}`);
+      }
+      if (!up && !down) err([...base, 'clear'], `clear needs an ordering comparison (>, >=, <, <=), not "${spec.op}"`);
+      break;
+    }
+    case 'absence':
+    case 'forecast':
+      checkMetric(spec.metric, [...base, 'metric'], err);
+      break;
+    case 'aggregate':
+      if (spec.measure !== 'offline') checkMetric(spec.measure, [...base, 'measure'], err);
+      if (spec.measure !== 'offline' && (spec.function ?? 'percent') !== 'avg' && (spec.function ?? 'percent') !== 'max' && (spec.function ?? 'percent') !== 'min' && !spec.member) {
+        err([...base, 'member'], `${spec.function ?? 'percent'} of a metric needs "member: { op, value }" to say when a member counts`);
+      }
+      break;
+    case 'composite':
+      if (!spec.all === !spec.sequence) err(base, 'give exactly one of "all" (together) or "sequence" (one after the other)');
+      if (spec.sequence && !spec.within) err([...base, 'within'], 'a sequence needs "within": how long after the first the second may follow');
+      break;
+    default:
+      break;
   }
 }
 
@@ -105,41 +105,86 @@ function compileRule(spec: RuleSpec, source: string): Rule {
     id: spec.id,
     title: spec.title,
     priority: spec.priority,
+    ...(spec.max_priority ? { maxPriority: spec.max_priority } : {}),
+    incident: spec.incident ?? true,
     matches: compileSelector(spec.where),
     labels: { ...(spec.labels ?? {}) },
     ...(spec.runbook !== undefined ? { runbook: spec.runbook } : {}),
     ...(spec.description !== undefined ? { description: spec.description } : {}),
     source,
   };
-  if (spec.kind === 'offline') return { ...base, kind: 'offline', after: (spec as OfflineRuleSpec).after ?? 3 };
-  const t = spec as ThresholdRuleSpec;
-  const [m = '', field = ''] = t.metric.split('.');
-  const forSpec = t.for ?? 1;
-  return {
-    ...base,
-    kind: 'threshold',
-    metric: t.metric,
-    measurement: m,
-    field,
-    op: t.op,
-    value: t.value,
-    clear: t.clear ?? t.value,
-    forSamples: typeof forSpec === 'number' ? forSpec : 1,
-    forMs: typeof forSpec === 'string' ? durationMs(forSpec) : 0,
-  };
+  switch (spec.kind) {
+    case 'threshold':
+      return { ...base, ...metricRef(spec.metric), ...persistence(spec), kind: 'threshold', op: spec.op, value: spec.value, clear: spec.clear ?? spec.value };
+    case 'offline':
+      return { ...base, kind: 'offline', after: spec.after ?? 3 };
+    case 'absence':
+      return { ...base, ...metricRef(spec.metric), kind: 'absence', forMs: durationMs(spec.for) };
+    case 'rate':
+      return {
+        ...base,
+        ...metricRef(spec.metric),
+        ...persistence(spec),
+        kind: 'rate',
+        overMs: durationMs(spec.over ?? '10m'),
+        perMs: durationMs(spec.per ?? '1h'),
+        op: spec.op,
+        value: spec.value,
+        clear: spec.clear ?? spec.value,
+      };
+    case 'forecast':
+      return {
+        ...base,
+        ...metricRef(spec.metric),
+        ...persistence(spec),
+        kind: 'forecast',
+        overMs: durationMs(spec.over ?? '6h'),
+        limit: spec.limit,
+        withinMs: durationMs(spec.within),
+        minSamples: spec.min_samples ?? 6,
+      };
+    case 'aggregate':
+      return {
+        ...base,
+        ...persistence(spec),
+        kind: 'aggregate',
+        group: compileSelector(spec.group),
+        measure: spec.measure === 'offline' ? 'offline' : metricRef(spec.measure),
+        fn: spec.function ?? 'percent',
+        ...(spec.member ? { member: { op: spec.member.op, value: spec.member.value } } : {}),
+        op: spec.op,
+        value: spec.value,
+        minMembers: spec.min_members ?? 1,
+        node: spec.node ?? spec.id,
+      };
+    case 'composite':
+      return {
+        ...base,
+        kind: 'composite',
+        ...(spec.all ? { all: [...spec.all] } : {}),
+        ...(spec.sequence ? { sequence: [spec.sequence[0] as string, spec.sequence[1] as string] as const } : {}),
+        withinMs: spec.within ? durationMs(spec.within) : 0,
+        related: spec.related ?? 'topology',
+      };
+  }
 }
 
 export function buildRuleSet(rules: Rule[]): RuleSet {
-  const byMeasurement = new Map<string, ThresholdRule[]>();
-  const offline: OfflineRule[] = [];
+  const byMeasurement = new Map<string, (MetricRule | AggregateRule)[]>();
+  const push = (m: string, r: MetricRule | AggregateRule) => byMeasurement.set(m, [...(byMeasurement.get(m) ?? []), r]);
   for (const r of rules) {
-    if (r.kind === 'threshold') {
-      const list = byMeasurement.get(r.measurement) ?? [];
-      list.push(r);
-      byMeasurement.set(r.measurement, list);
-    } else offline.push(r);
+    if (r.kind === 'threshold' || r.kind === 'absence' || r.kind === 'rate' || r.kind === 'forecast') push(r.measurement, r);
+    if (r.kind === 'aggregate' && r.measure !== 'offline') push(r.measure.measurement, r);
   }
-  return deepFreeze({ rules, byMeasurement, offline, byId: new Map(rules.map((r) => [r.id, r])) });
+  return deepFreeze({
+    rules,
+    byId: new Map(rules.map((r) => [r.id, r])),
+    byMeasurement,
+    offline: rules.filter((r) => r.kind === 'offline'),
+    absence: rules.filter((r) => r.kind === 'absence'),
+    aggregate: rules.filter((r) => r.kind === 'aggregate'),
+    composite: rules.filter((r) => r.kind === 'composite'),
+  }) as RuleSet;
 }
 
 export type RuleSetResult = { ok: true; ruleSet: RuleSet; files: string[] } | { ok: false; errors: FileError[]; files: string[] };
@@ -158,10 +203,17 @@ export function ruleFiles(dir: string): string[] {
   return out;
 }
 
-export function loadRuleFiles(paths: string[], displayBase = process.cwd()): RuleSetResult {
+export interface LoadRuleOptions {
+  displayBase?: string;
+  retentionMs?: number;
+}
+
+export function loadRuleFiles(paths: string[], opts: LoadRuleOptions | string = {}): RuleSetResult {
+  const { displayBase = process.cwd(), retentionMs = DEFAULT_RETENTION_MS } = typeof opts === 'string' ? { displayBase: opts } : opts;
   const errors: FileError[] = [];
   const rules: Rule[] = [];
   const seen = new Map<string, string>();
+  const composites: Array<{ spec: RuleSpec; source: SourceFile; base: (string | number)[] }> = [];
   for (const path of paths) {
     const display = relative(displayBase, path) || path;
     const loaded = loadYamlFile<RuleFile>(path, ruleFileSchema, { displayName: display });
@@ -169,25 +221,34 @@ export function loadRuleFiles(paths: string[], displayBase = process.cwd()): Rul
       errors.push(...loaded.errors);
       continue;
     }
-    const source: SourceFile = loaded.source;
+    const source = loaded.source;
     loaded.value.rules.forEach((spec, i) => {
       const errorsBefore = errors.length;
       const base: (string | number)[] = ['rules', i];
-      const err = (path: (string | number)[], message: string) => errors.push(source.error(path, message));
+      const err: Err = (p, message) => errors.push(source.error(p, message));
       const where = `${display}:${source.locate([...base, 'id']).line}`;
       const first = seen.get(spec.id);
       if (first) err([...base, 'id'], `duplicate rule id "${spec.id}"; first defined at ${first}`);
       else seen.set(spec.id, where);
-      if (spec.kind === 'threshold') checkThreshold(spec as ThresholdRuleSpec, err, base);
+      checkRule(spec, base, err, retentionMs);
       for (const p of selectorProblems(spec.where)) err([...base, 'where', p.key], p.message);
-      const measurementTags = spec.kind === 'threshold' ? measurement((spec as ThresholdRuleSpec).metric.split('.')[0] ?? '')?.tags ?? [] : [];
+      if (spec.kind === 'aggregate') for (const p of selectorProblems(spec.group)) err([...base, 'group', p.key], p.message);
+      const measurementTags = 'metric' in spec ? measurement(spec.metric.split('.')[0] ?? '')?.tags ?? [] : [];
       for (const [, name] of spec.title.matchAll(PLACEHOLDER)) {
         const known = BUILTIN_PLACEHOLDERS.has(name as string) || measurementTags.includes(name as string) || Object.keys(spec.where ?? {}).includes(name as string);
-        if (!known && !['building', 'floor', 'service', 'department'].includes(name as string)) {
-          err([...base, 'title'], `unknown placeholder {${name}}; use {node}, {value}, {metric}, {threshold} or a label such as {mount}`);
-        }
+        if (!known) err([...base, 'title'], `unknown placeholder {${name}}; use {node}, {value}, {metric}, {threshold} or a label such as {mount}`);
       }
+      if (spec.kind === 'composite') composites.push({ spec, source, base });
       if (errors.length === errorsBefore) rules.push(compileRule(spec, where));
+    });
+  }
+  // Composites may name rules of any file, so they are checked once every file is read.
+  for (const { spec, source, base } of composites) {
+    if (spec.kind !== 'composite') continue;
+    const key = spec.all ? 'all' : 'sequence';
+    (spec.all ?? spec.sequence ?? []).forEach((id, j) => {
+      if (!seen.has(id)) errors.push(source.error([...base, key, j], `no rule with id "${id}"`));
+      else if (id === spec.id) errors.push(source.error([...base, key, j], 'a composite cannot contain itself'));
     });
   }
   if (errors.length > 0) {
@@ -198,7 +259,8 @@ export function loadRuleFiles(paths: string[], displayBase = process.cwd()): Rul
   return { ok: true, ruleSet: buildRuleSet(rules), files: paths };
 }
 
-export function loadRules(dir: string, displayBase = process.cwd()): RuleSetResult {
+export function loadRules(dir: string, opts: LoadRuleOptions | string = {}): RuleSetResult {
+  const displayBase = typeof opts === 'string' ? opts : opts.displayBase ?? process.cwd();
   let files: string[];
   try {
     files = ruleFiles(dir);
@@ -206,7 +268,7 @@ export function loadRules(dir: string, displayBase = process.cwd()): RuleSetResu
     const code = (err as NodeJS.ErrnoException).code;
     return { ok: false, files: [], errors: [{ file: relative(displayBase, dir) || dir, line: 1, col: 1, path: '', message: code === 'ENOENT' ? 'rules directory not found' : `cannot read rules directory: ${code}` }] };
   }
-  return loadRuleFiles(files, displayBase);
+  return loadRuleFiles(files, opts);
 }
 
 /** Fills {placeholders} of a title from the alert's labels and value. */

@@ -2,7 +2,7 @@
 // (`npm run schemas`) so editors with yaml-language-server can complete and check rule files;
 // a test fails when the two differ.
 
-import type { FromSchema } from 'json-schema-to-ts';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN } from '../../common/duration.js';
 
 const duration = { type: 'string', pattern: DURATION_PATTERN, 'x-expected': 'a duration like "30s", "5m" or "1h"' } as const;
@@ -38,7 +38,12 @@ const common = {
     additionalProperties: { type: 'string', maxLength: 128 },
   },
   runbook: { type: 'string', maxLength: 500, description: 'Emergency plan: a file under runbooks/ or a URL; attached to the ticket.' },
+  max_priority: { enum: ['P1', 'P2', 'P3', 'P4'], description: 'Upper bound: business impact may raise the incident\'s priority up to this, not beyond.' },
+  incident: { type: 'boolean', default: true, description: 'false: a building block for composite rules; its alerts are recorded and open no incident.' },
 } as const;
+
+const metric = { type: 'string', pattern: '^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$', 'x-expected': 'a metric like "cpu.usage_percent"', description: '"<measurement>.<field>", e.g. fs.used_percent.' } as const;
+const op = { enum: ['>', '>=', '<', '<=', '==', '!='] } as const;
 
 const forSpec = {
   description: 'How long the condition must hold: a number of consecutive samples (3) or a duration ("5m").',
@@ -53,8 +58,8 @@ export const thresholdRuleSchema = {
   properties: {
     ...common,
     kind: { const: 'threshold', description: 'Fires when a metric crosses a value.' },
-    metric: { type: 'string', pattern: '^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$', 'x-expected': 'a metric like "cpu.usage_percent"', description: '"<measurement>.<field>", e.g. fs.used_percent.' },
-    op: { enum: ['>', '>=', '<', '<=', '==', '!='] },
+    metric,
+    op,
     value: { type: 'number' },
     clear: { type: 'number', description: 'Value at which a firing alert resolves (hysteresis); by default the threshold itself.' },
     for: forSpec,
@@ -72,11 +77,95 @@ export const offlineRuleSchema = {
   },
 } as const;
 
+export const absenceRuleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'kind', 'title', 'priority', 'metric', 'for'],
+  properties: {
+    ...common,
+    kind: { const: 'absence', description: 'Fires when a series that was reporting stops: no sample of the metric for a duration.' },
+    metric,
+    for: { ...duration, description: 'How long without a sample counts as absent.' },
+  },
+} as const;
+
+export const rateRuleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'kind', 'title', 'priority', 'metric', 'op', 'value'],
+  properties: {
+    ...common,
+    kind: { const: 'rate', description: 'Fires on the rate of change of a metric (least-squares slope over a window).' },
+    metric,
+    over: { ...duration, default: '10m', description: 'Window the slope is fitted over.' },
+    per: { ...duration, default: '1h', description: 'Unit of the rate: change per this much time.' },
+    op,
+    value: { type: 'number', description: 'Threshold on the rate (in metric units per `per`).' },
+    clear: { type: 'number' },
+    for: forSpec,
+  },
+} as const;
+
+export const forecastRuleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'kind', 'title', 'priority', 'metric', 'limit', 'within'],
+  properties: {
+    ...common,
+    kind: { const: 'forecast', description: 'Prevention: fires when a linear forecast reaches a limit soon ("filesystem full within 24 h").' },
+    metric,
+    over: { ...duration, default: '6h', description: 'Window the trend is fitted over.' },
+    limit: { type: 'number', description: 'The value that must not be reached (100 for a percentage).' },
+    within: { ...duration, description: 'Fires when the forecast reaches the limit within this time.' },
+    min_samples: { type: 'integer', minimum: 3, default: 6, description: 'Samples needed before forecasting.' },
+    for: forSpec,
+  },
+} as const;
+
+export const aggregateRuleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'kind', 'title', 'priority', 'group', 'measure', 'op', 'value'],
+  properties: {
+    ...common,
+    kind: { const: 'aggregate', description: 'Fires on a figure over a group of agents or nodes: "more than 50% of the outpatient kiosks offline".' },
+    group: { ...selectorSchema, description: 'Members by label: role, building, floor, service, kind, and any topology label.' },
+    measure: { type: 'string', pattern: '^(offline|[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*)$', 'x-expected': '"offline" or a metric like "cpu.usage_percent"' },
+    function: { enum: ['percent', 'count', 'avg', 'max', 'min'], default: 'percent', description: 'percent/count: members offline or meeting `member`; avg/max/min: of the metric\'s latest values.' },
+    member: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['op', 'value'],
+      properties: { op, value: { type: 'number' } },
+      description: 'For a metric with percent/count: when a member counts.',
+    },
+    op,
+    value: { type: 'number' },
+    min_members: { type: 'integer', minimum: 1, default: 1, description: 'Below this many members the rule does not fire.' },
+    node: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]*$', description: 'Topology node the alert lands on (e.g. the building\'s access switch or a group node); default: the rule id.' },
+    for: forSpec,
+  },
+} as const;
+
+export const compositeRuleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'kind', 'title', 'priority'],
+  properties: {
+    ...common,
+    kind: { const: 'composite', description: 'Conditions together: alerts of all the listed rules firing at once, or one after the other within a window, on related nodes.' },
+    all: { type: 'array', items: { type: 'string' }, minItems: 2, description: 'Rule ids whose alerts must all be firing.' },
+    sequence: { type: 'array', items: { type: 'string' }, minItems: 2, maxItems: 2, description: '[A, B]: B fires while A fired within `within` before.' },
+    within: { ...duration, description: 'For sequence: how long after A the B may follow.' },
+    related: { enum: ['topology', 'same-node', 'any'], default: 'topology', description: 'topology: one alert\'s node depends on the other\'s (or the same node); same-node; any.' },
+  },
+} as const;
+
 export const ruleSchema = {
   type: 'object',
   discriminator: { propertyName: 'kind' },
   required: ['kind'],
-  oneOf: [thresholdRuleSchema, offlineRuleSchema],
+  oneOf: [thresholdRuleSchema, offlineRuleSchema, absenceRuleSchema, rateRuleSchema, forecastRuleSchema, aggregateRuleSchema, compositeRuleSchema],
 } as const;
 
 export const ruleFileSchema = {
@@ -90,9 +179,15 @@ export const ruleFileSchema = {
   },
 } as const;
 
-export type ThresholdRuleSpec = FromSchema<typeof thresholdRuleSchema, { keepDefaultedPropertiesOptional: true }>;
-export type OfflineRuleSpec = FromSchema<typeof offlineRuleSchema, { keepDefaultedPropertiesOptional: true }>;
-export type RuleSpec = ThresholdRuleSpec | OfflineRuleSpec;
+type Spec<S extends JSONSchema> = FromSchema<S, { keepDefaultedPropertiesOptional: true }>;
+export type ThresholdRuleSpec = Spec<typeof thresholdRuleSchema>;
+export type OfflineRuleSpec = Spec<typeof offlineRuleSchema>;
+export type AbsenceRuleSpec = Spec<typeof absenceRuleSchema>;
+export type RateRuleSpec = Spec<typeof rateRuleSchema>;
+export type ForecastRuleSpec = Spec<typeof forecastRuleSchema>;
+export type AggregateRuleSpec = Spec<typeof aggregateRuleSchema>;
+export type CompositeRuleSpec = Spec<typeof compositeRuleSchema>;
+export type RuleSpec = ThresholdRuleSpec | OfflineRuleSpec | AbsenceRuleSpec | RateRuleSpec | ForecastRuleSpec | AggregateRuleSpec | CompositeRuleSpec;
 export type RuleFile = { rules: RuleSpec[] };
 export type Priority = RuleSpec['priority'];
 export type Selector = NonNullable<RuleSpec['where']>;

@@ -38,3 +38,17 @@ export const OFFLINE_RULE = `
     where: { role: server }
     after: 3
 `;
+
+import { parseYaml } from '../../common/yaml-file.js';
+import { buildTopology } from '../../correlator/topology/load.js';
+import { topologyFileSchema, type TopologyFile } from '../../correlator/topology/schema.js';
+import type { Topology } from '../../correlator/topology/topology.js';
+
+/** A topology from YAML text, through the same validation as topology files. */
+export function topologyFrom(yaml: string): Topology {
+  const parsed = parseYaml<TopologyFile>(yaml, topologyFileSchema, { displayName: 'test.topology.yaml' });
+  if (!parsed.ok) throw new Error(parsed.errors.map(formatError).join('\n'));
+  const built = buildTopology(parsed.value, parsed.source);
+  if (!built.ok) throw new Error(built.errors.map(formatError).join('\n'));
+  return built.topology;
+}

@@ -1,0 +1,61 @@
+// Building an alert from a rule: one place for the fields every kind fills the same way.
+
+import { renderTitle, type Rule } from '../rules/compile.js';
+import type { Labels } from '../rules/selector.js';
+import { alertId, type Alert, type AlertReason } from './alert.js';
+
+export function formatValue(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  const abs = Math.abs(v);
+  return String(Math.round(v * (abs < 1 ? 1000 : 100)) / (abs < 1 ? 1000 : 100));
+}
+
+export interface AlertFacts {
+  node: string;
+  series: string;
+  site: string;
+  /** Labels of the series (agent labels and sample tags) the rule matched. */
+  labels: Labels;
+  since: number;
+  at: number;
+  triggerTs: number;
+  reason: AlertReason;
+  value?: number;
+  threshold?: number;
+  metric?: string;
+  /** Extra title placeholders ({hours}, {members}, {agent}). */
+  vars?: Record<string, string | number>;
+}
+
+export function buildAlert(rule: Rule, f: AlertFacts): Alert {
+  const titleValues = {
+    ...f.labels,
+    node: f.node,
+    rule: rule.id,
+    ...(f.metric ? { metric: f.metric } : {}),
+    ...(f.value !== undefined ? { value: formatValue(f.value) } : {}),
+    ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
+    ...(f.vars ?? {}),
+  };
+  return {
+    id: alertId(rule.id, f.node, f.series),
+    rule: rule.id,
+    kind: rule.kind,
+    node: f.node,
+    site: f.site,
+    labels: { ...f.labels, ...rule.labels },
+    priority: rule.priority,
+    title: renderTitle(rule.title, titleValues),
+    state: 'firing',
+    since: f.since,
+    firedAt: f.at,
+    triggerTs: f.triggerTs,
+    reason: f.reason,
+    ...(f.value !== undefined ? { value: f.value } : {}),
+    ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
+    ...(f.metric !== undefined ? { metric: f.metric } : {}),
+    ...(rule.runbook ? { runbook: rule.runbook } : {}),
+    ...(rule.maxPriority ? { maxPriority: rule.maxPriority } : {}),
+    ...(rule.incident === false ? { incident: false } : {}),
+  };
+}

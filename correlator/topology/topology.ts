@@ -1,0 +1,200 @@
+// The dependency model, in memory and pure: nodes, their upstream edges, and the questions
+// correlation asks (what is upstream of this node, what depends on that one, which terminals
+// use this service). Agents become nodes when they first report: by id when the file
+// declares them, through a `match` block by their labels, or standalone.
+
+import { compileSelector, type Labels, type Predicate } from '../rules/selector.js';
+import type { NodeKind } from './schema.js';
+
+export interface TopoNode {
+  id: string;
+  kind: NodeKind;
+  name?: string;
+  site: string;
+  building?: string;
+  floor?: string;
+  /** The node's labels plus kind, site, building and floor, for selectors. */
+  labels: Labels;
+  dependsOn: readonly string[];
+  criticality?: 'core' | 'important' | 'normal';
+  /** Services: which terminals use it. */
+  terminals?: Predicate;
+  origin: 'file' | 'match' | 'agent';
+}
+
+export interface MatchRule {
+  matches: Predicate;
+  kind?: NodeKind;
+  building?: string;
+  floor?: string;
+  labels: Labels;
+  dependsOn: readonly string[];
+}
+
+export interface Peak {
+  name: string;
+  days: ReadonlySet<number>;
+  fromMin: number;
+  toMin: number;
+  services?: ReadonlySet<string>;
+}
+
+const ROLE_KIND: Record<string, NodeKind> = { server: 'server', terminal: 'terminal', probe: 'other' };
+
+export function nodeLabels(n: Omit<TopoNode, 'labels'> & { labels?: Labels }): Labels {
+  return {
+    ...(n.labels ?? {}),
+    node: n.id,
+    kind: n.kind,
+    site: n.site,
+    ...(n.building ? { building: n.building } : {}),
+    ...(n.floor ? { floor: n.floor } : {}),
+  };
+}
+
+export class Topology {
+  readonly nodes = new Map<string, TopoNode>();
+  private readonly children = new Map<string, string[]>();
+  private readonly ancestorCache = new Map<string, ReadonlySet<string>>();
+  private descendantCache = new Map<string, ReadonlySet<string>>();
+  private serviceTerminalCache = new Map<string, readonly TopoNode[]>();
+
+  constructor(
+    nodes: TopoNode[] = [],
+    private readonly matches: readonly MatchRule[] = [],
+    readonly peaks: readonly Peak[] = [],
+    readonly timezone = 'Asia/Shanghai',
+    readonly defaultSite = 'main',
+  ) {
+    for (const n of nodes) this.add(n);
+  }
+
+  static empty(): Topology {
+    return new Topology();
+  }
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  private add(n: TopoNode): void {
+    this.nodes.set(n.id, n);
+    for (const p of n.dependsOn) {
+      const list = this.children.get(p) ?? [];
+      list.push(n.id);
+      this.children.set(p, list);
+    }
+    this.descendantCache = new Map();
+    this.serviceTerminalCache = new Map();
+  }
+
+  node(id: string): TopoNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  /**
+   * The node of an agent or of a check result about a node: declared in the file, adopted by a
+   * match block, or standalone. Agent labels fill in what the file left open.
+   */
+  ensure(id: string, facts: { site?: string; labels?: Labels; role?: string } = {}): TopoNode {
+    const known = this.nodes.get(id);
+    if (known) return known;
+    const labels = facts.labels ?? {};
+    const match = this.matches.find((m) => m.matches({ ...labels, node: id }));
+    const kind = match?.kind ?? ROLE_KIND[facts.role ?? labels.role ?? ''] ?? 'other';
+    const site = facts.site ?? labels.site ?? this.defaultSite;
+    const building = match?.building ?? labels.building;
+    const floor = match?.floor ?? labels.floor;
+    const base = { id, kind, site, ...(building ? { building } : {}), ...(floor ? { floor } : {}), dependsOn: match?.dependsOn ?? [], origin: match ? ('match' as const) : ('agent' as const) };
+    const node: TopoNode = { ...base, labels: nodeLabels({ ...base, labels: { ...labels, ...(match?.labels ?? {}) } }) };
+    this.add(node);
+    return node;
+  }
+
+  parents(id: string): readonly string[] {
+    return this.nodes.get(id)?.dependsOn ?? [];
+  }
+
+  /** Every node upstream of this one (not including itself). */
+  ancestors(id: string): ReadonlySet<string> {
+    const cached = this.ancestorCache.get(id);
+    if (cached) return cached;
+    const out = new Set<string>();
+    const stack = [...this.parents(id)];
+    while (stack.length > 0) {
+      const p = stack.pop() as string;
+      if (out.has(p) || p === id) continue;
+      out.add(p);
+      stack.push(...this.parents(p));
+    }
+    this.ancestorCache.set(id, out);
+    return out;
+  }
+
+  /** Every node downstream of this one (not including itself). */
+  descendants(id: string): ReadonlySet<string> {
+    const cached = this.descendantCache.get(id);
+    if (cached) return cached;
+    const out = new Set<string>();
+    const stack = [...(this.children.get(id) ?? [])];
+    while (stack.length > 0) {
+      const c = stack.pop() as string;
+      if (out.has(c) || c === id) continue;
+      out.add(c);
+      stack.push(...(this.children.get(c) ?? []));
+    }
+    this.descendantCache.set(id, out);
+    return out;
+  }
+
+  /** The dependency path from a node up to one of its ancestors, for the evidence chain. */
+  path(from: string, to: string): string[] {
+    const prev = new Map<string, string>();
+    const queue = [from];
+    const seen = new Set([from]);
+    while (queue.length > 0) {
+      const cur = queue.shift() as string;
+      if (cur === to) break;
+      for (const p of this.parents(cur)) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        prev.set(p, cur);
+        queue.push(p);
+      }
+    }
+    if (!seen.has(to)) return [from, to];
+    const path = [to];
+    while (path[0] !== from) path.unshift(prev.get(path[0] as string) as string);
+    return path;
+  }
+
+  services(): TopoNode[] {
+    return [...this.nodes.values()].filter((n) => n.kind === 'service');
+  }
+
+  /** Terminals that use a service (its `terminals` selector over terminal nodes). */
+  serviceTerminals(service: TopoNode): readonly TopoNode[] {
+    const cached = this.serviceTerminalCache.get(service.id);
+    if (cached) return cached;
+    const select = service.terminals;
+    const list = select ? [...this.nodes.values()].filter((n) => n.kind === 'terminal' && select(n.labels)) : [];
+    this.serviceTerminalCache.set(service.id, list);
+    return list;
+  }
+
+  /** Matches a selector against a node's labels (used by aggregate rules and silences). */
+  select(selector: Predicate): TopoNode[] {
+    return [...this.nodes.values()].filter((n) => selector(n.labels));
+  }
+
+  static compileMatch(spec: { match: Record<string, unknown>; kind?: NodeKind; building?: string; floor?: string; labels?: Labels; depends_on?: string[] }): MatchRule {
+    return {
+      matches: compileSelector(spec.match as never),
+      ...(spec.kind ? { kind: spec.kind } : {}),
+      ...(spec.building ? { building: spec.building } : {}),
+      ...(spec.floor ? { floor: spec.floor } : {}),
+      labels: spec.labels ?? {},
+      dependsOn: spec.depends_on ?? [],
+    };
+  }
+}

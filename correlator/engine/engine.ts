@@ -16,7 +16,8 @@ import { Topology } from '../topology/topology.js';
 
 export type EngineInput =
   | { type: 'message'; message: Message; at: number }
-  | { type: 'tick'; at: number }
+  /** timersOnly: run the correlation timers but look for no new silence (the end of a replay). */
+  | { type: 'tick'; at: number; timersOnly?: boolean }
   | { type: 'rules'; rules: RuleSet; at: number }
   | { type: 'topology'; topology: Topology; at: number }
   | { type: 'external'; alert: ExternalAlert; at: number }
@@ -99,7 +100,7 @@ export class Engine {
     let changes: AlertChange[] = [];
     switch (input.type) {
       case 'tick':
-        changes = this.evaluator.tick(at);
+        if (!input.timersOnly) changes = this.evaluator.tick(at);
         break;
       case 'rules':
         changes = this.evaluator.setRules(input.rules, at);

@@ -10,6 +10,7 @@ export function rulesCommand(program: Command): void {
     .command('check')
     .description('validate rule files; prints file:line:column: message for every problem')
     .argument('[dir]', 'directory of *.rules.yaml files', SHIPPED_RULES)
+    .option('-t, --topology <file>', 'also check the topology file, and that rules name only nodes it declares')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -18,15 +19,15 @@ Exit status: 0 when every rule is valid, 1 otherwise.
 
 Examples:
   $ wardwatch rules check
-  $ wardwatch rules check /etc/wardwatch/rules
+  $ wardwatch rules check /etc/wardwatch/rules --topology /etc/wardwatch/hospital.topology.yaml
   $ wardwatch rules check ./rules --json`,
     )
     .action(
-      action(async (dir: string, opts: { json?: boolean }) => {
+      action(async (dir: string, opts: { json?: boolean; topology?: string }) => {
         const { formatError } = await import('../../common/yaml-file.js');
-        const { loadRules } = await import('../../correlator/rules/compile.js');
+        const { checkRulesAgainstTopology } = await import('../../correlator/rules/check.js');
         const out = terminalOut();
-        const result = loadRules(dir);
+        const result = checkRulesAgainstTopology(dir, opts.topology);
         if (opts.json) {
           out.line(
             JSON.stringify(
@@ -44,6 +45,49 @@ Examples:
           out.error(paint(out, 'red', `${result.errors.length} problem(s) in ${dir}`));
         }
         process.exitCode = result.ok ? 0 : 1;
+      }),
+    );
+  rules
+    .command('test')
+    .description('run rule unit tests: series over time, expected alerts and incidents at given times')
+    .argument('<files...>', 'rule test files (*.test.yaml)')
+    .addHelpText(
+      'after',
+      `
+A failing expectation prints what was expected and what the engine did. Exit status 1 on any
+failure.
+
+Examples:
+  $ wardwatch rules test rules/tests/*.test.yaml
+  $ wardwatch rules test my-rules.test.yaml`,
+    )
+    .action(
+      action(async (files: string[]) => {
+        const { formatError } = await import('../../common/yaml-file.js');
+        const { runRuleTests } = await import('../../correlator/rules/test-runner.js');
+        const out = terminalOut();
+        let failed = 0;
+        let passed = 0;
+        for (const file of files) {
+          const result = runRuleTests(file);
+          if (!result.ok) {
+            for (const e of result.errors) out.error(formatError(e));
+            failed++;
+            continue;
+          }
+          for (const o of result.outcomes) {
+            if (o.failures.length === 0) {
+              passed++;
+              out.line(`${paint(out, 'green', 'PASS')}  ${file}: ${o.name}`);
+            } else {
+              failed++;
+              out.line(`${paint(out, 'red', 'FAIL')}  ${file}: ${o.name}`);
+              for (const f of o.failures) out.line(`      ${f.startsWith('  - ') ? paint(out, 'red', f) : f.startsWith('  + ') ? paint(out, 'green', f) : f}`);
+            }
+          }
+        }
+        out.line(`${passed} passed, ${failed} failed`);
+        process.exitCode = failed > 0 ? 1 : 0;
       }),
     );
   rules

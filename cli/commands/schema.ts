@@ -4,7 +4,7 @@ import { action } from '../run.js';
 import { terminalOut } from '../output.js';
 
 /** Every JSON Schema Wardwatch publishes, by name. */
-export const SCHEMA_NAMES = ['agent', 'correlator', 'rules', 'metrics', 'state', 'events'] as const;
+export const SCHEMA_NAMES = ['agent', 'correlator', 'rules', 'topology', 'rule-test', 'metrics', 'state', 'events'] as const;
 
 async function schemaFor(name: string): Promise<object | undefined> {
   switch (name) {
@@ -14,6 +14,10 @@ async function schemaFor(name: string): Promise<object | undefined> {
       return (await import('../../correlator/config/schema.js')).correlatorConfigSchema;
     case 'rules':
       return (await import('../../correlator/rules/schema.js')).ruleFileSchema;
+    case 'topology':
+      return (await import('../../correlator/topology/schema.js')).topologyFileSchema;
+    case 'rule-test':
+      return (await import('../../correlator/rules/test-schema.js')).ruleTestSchema;
     case 'metrics':
       return (await import('../../protocol/schema.js')).metricsSchema;
     case 'state':

@@ -84,6 +84,7 @@ export class Correlator {
   private readonly firing = new Map<string, Alert>();
   private readonly byNode = new Map<string, Set<string>>();
   private readonly pending = new Map<string, { alert: Alert; until: number; why: Why }>();
+  private readonly pendingByNode = new Map<string, Set<string>>();
   readonly held = new Map<string, { alert: Alert; silence: string; why: 'silenced' | 'upstream-in-maintenance' }>();
   private readonly incidentOfAlert = new Map<string, number>();
   private readonly incidentOfNode = new Map<string, number>();
@@ -129,6 +130,20 @@ export class Correlator {
   /** Whether an alert is in an incident, waiting, or held by a silence. */
   owns(alertId: string): boolean {
     return this.incidentOfAlert.has(alertId) || this.pending.has(alertId) || this.held.has(alertId);
+  }
+
+  /**
+   * The earliest time a timer of the correlation is due (a settling window ending, a resolve
+   * hold, a recovery grace, a silence ending), so the shell can tick exactly then
+   * rather than up to a tick late.
+   */
+  nextDeadline(): number | undefined {
+    let next = Infinity;
+    for (const p of this.pending.values()) if (p.until < next) next = p.until;
+    for (const since of this.resolving.values()) next = Math.min(next, since + this.resolveHoldMs);
+    for (const since of this.rootCleared.values()) next = Math.min(next, since + this.recoveryGraceMs);
+    for (const s of this.silences.values()) next = Math.min(next, s.endsAt);
+    return Number.isFinite(next) ? next : undefined;
   }
 
   /** Alerts waiting to be placed (settling, startup, stale), for inspection and tests. */
@@ -232,11 +247,23 @@ export class Correlator {
 
   private wait(alert: Alert, until: number, why: Why): void {
     this.pending.set(alert.id, { alert, until, why });
+    let ids = this.pendingByNode.get(alert.node);
+    if (!ids) this.pendingByNode.set(alert.node, (ids = new Set()));
+    ids.add(alert.id);
+  }
+
+  private unwait(id: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    const ids = this.pendingByNode.get(p.alert.node);
+    ids?.delete(id);
+    if (ids?.size === 0) this.pendingByNode.delete(p.alert.node);
   }
 
   private pendingUntil(node: string): number[] {
     const out: number[] = [];
-    for (const id of this.byNode.get(node) ?? []) {
+    for (const id of this.pendingByNode.get(node) ?? []) {
       const p = this.pending.get(id);
       if (p && Number.isFinite(p.until)) out.push(p.until);
     }
@@ -301,11 +328,16 @@ export class Correlator {
 
   /** Alerts waiting downstream of a newly placed root join it now, not at their window's end. */
   private pullIn(incident: Incident, at: number, out: IncidentDecision[]): void {
+    if (this.pending.size === 0) return;
     const below = this.topology.descendants(incident.root);
-    for (const [id, p] of [...this.pending]) {
-      if (p.alert.node !== incident.root && !below.has(p.alert.node)) continue;
-      this.pending.delete(id);
-      this.join(incident, p.alert, p.alert.node === incident.root ? 'root' : 'symptom', at, out);
+    const nodes = below.size + 1 < this.pendingByNode.size ? [incident.root, ...below] : [...this.pendingByNode.keys()].filter((n) => n === incident.root || below.has(n));
+    for (const node of nodes) {
+      for (const id of [...(this.pendingByNode.get(node) ?? [])]) {
+        const p = this.pending.get(id);
+        if (!p) continue;
+        this.unwait(id);
+        this.join(incident, p.alert, node === incident.root ? 'root' : 'symptom', at, out);
+      }
     }
   }
 
@@ -379,7 +411,7 @@ export class Correlator {
     this.firing.delete(alert.id);
     this.byNode.get(alert.node)?.delete(alert.id);
     if (this.byNode.get(alert.node)?.size === 0) this.byNode.delete(alert.node);
-    this.pending.delete(alert.id);
+    this.unwait(alert.id);
     this.held.delete(alert.id);
     const id = this.incidentOfAlert.get(alert.id);
     const incident = id !== undefined ? this.open.get(id) : undefined;
@@ -451,7 +483,7 @@ export class Correlator {
       .sort((a, b) => this.topology.ancestors(a.alert.node).size - this.topology.ancestors(b.alert.node).size || a.alert.id.localeCompare(b.alert.id));
     for (const p of due) {
       if (!this.pending.has(p.alert.id)) continue; // pulled in by a root placed just before
-      this.pending.delete(p.alert.id);
+      this.unwait(p.alert.id);
       if (p.why === 'stale') p.alert.triggerTs = fresh(p.alert.id) ?? p.alert.triggerTs;
       this.place(p.alert, at, false, out);
     }

@@ -3,7 +3,7 @@
 // morning peak raises it one step). A rule sets the floor and may bound it. The result says
 // why, in words that go to the ticket.
 
-import { higherPriority, PRIORITY_RANK } from '../evaluate/alert.js';
+import { PRIORITY_RANK } from '../evaluate/alert.js';
 import type { Priority } from '../rules/schema.js';
 import type { Topology, TopoNode } from '../topology/topology.js';
 import type { Impact } from './incident.js';
@@ -54,6 +54,14 @@ function levelFor(criticality: TopoNode['criticality'], share: number): Priority
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
+/** Terminals using any of the touched services (a union only when there is more than one). */
+function userCount(users: Array<readonly TopoNode[]>): number {
+  if (users.length <= 1) return users[0]?.length ?? 0;
+  const ids = new Set<string>();
+  for (const list of users) for (const t of list) ids.add(t.id);
+  return ids.size;
+}
+
 /**
  * `root` is the incident's root node; `failing` the nodes with alerts in it (root and
  * symptoms). Everything downstream of the root counts as affected.
@@ -66,14 +74,18 @@ export function assess(topology: Topology, root: string, failing: ReadonlySet<st
 
   let best: { priority: Priority; why: string } | undefined;
   const services: string[] = [];
-  const userTerminals = new Set<string>();
+  const users: Array<readonly TopoNode[]> = [];
+  // Count, per service, its terminals among the affected nodes (walking the affected set, which
+  // is small for most incidents, rather than every service's terminals).
+  const hits = new Map<string, number>();
+  for (const t of affectedTerminals) for (const s of topology.servicesOf(t.id)) hits.set(s, (hits.get(s) ?? 0) + 1);
   for (const s of topology.services()) {
-    const terminals = topology.serviceTerminals(s);
     const whole = affected.has(s.id);
-    const hit = whole ? terminals.length : terminals.filter((t) => affected.has(t.id)).length;
-    if (!whole && hit === 0) continue;
+    if (!whole && !hits.has(s.id)) continue;
+    const terminals = topology.serviceTerminals(s);
+    const hit = whole ? terminals.length : (hits.get(s.id) ?? 0);
     services.push(s.id);
-    for (const t of terminals) userTerminals.add(t.id);
+    users.push(terminals);
     const share = whole ? 1 : hit / terminals.length;
     let level = levelFor(s.criticality, share);
     const scope = whole ? `is down for all its users` : `lost ${hit} of ${terminals.length} terminals (${pct(share)})`;
@@ -108,11 +120,11 @@ export function assess(topology: Topology, root: string, failing: ReadonlySet<st
   const rootNode = topology.node(root);
   if (buildings.length === 0 && rootNode?.building) buildings.push(rootNode.building);
   return {
-    priority: higherPriority(priority, priority),
+    priority,
     reason: `${priority}: ${reason}`,
     impact: {
       services: services.sort(),
-      terminals: { affected: terminalsAffected, total: Math.max(terminalsAffected, userTerminals.size) },
+      terminals: { affected: terminalsAffected, total: Math.max(terminalsAffected, userCount(users)) },
       buildings,
       floors: floorsList,
     },

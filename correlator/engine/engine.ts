@@ -87,6 +87,11 @@ export class Engine {
     return [...this.correlator.silences.values()];
   }
 
+  /** When the next correlation timer is due; the shell ticks then (see Correlator.nextDeadline). */
+  nextDeadline(): number | undefined {
+    return this.correlator.nextDeadline();
+  }
+
   /** Alerts waiting to be placed (settling window, startup, stale data). */
   waiting() {
     return this.correlator.waiting();

@@ -30,12 +30,15 @@ export class Evaluator implements AlertIndex {
   private readonly latest = new LatestValues();
   private readonly byRule = new Map<string, Map<string, Alert>>();
   private readonly fired = new Map<string, Alert[]>();
+  private minAfter = Infinity;
 
   constructor(
     private rules: RuleSet,
     readonly fleet: Fleet,
     public topology: Topology = Topology.empty(),
-  ) {}
+  ) {
+    this.minAfter = Math.min(...rules.offline.map((r) => r.after));
+  }
 
   get ruleSet(): RuleSet {
     return this.rules;
@@ -98,6 +101,7 @@ export class Evaluator implements AlertIndex {
     }
     for (const r of this.rules.rules) if (!rules.byId.has(r.id)) this.latest.drop(r.id);
     this.rules = rules;
+    this.minAfter = Math.min(...rules.offline.map((r) => r.after));
     this.index(changes);
     return changes;
   }
@@ -138,7 +142,8 @@ export class Evaluator implements AlertIndex {
     if (!s) this.series.set(id, (s = { count: 0, since: ts }));
     const facts = { node, series, site: agent.site, labels, ts, at, agent: agent.id };
     const result = rule.kind === 'threshold' ? this.threshold(rule, s, value, facts) : this.trend(rule, s, value, facts);
-    if (result.drop) this.series.delete(id);
+    // Trend rules keep their window of points whatever the state.
+    if (result.drop && !s.trend) this.series.delete(id);
     return result.changes;
   }
 
@@ -227,13 +232,24 @@ export class Evaluator implements AlertIndex {
   checkOffline(at: number, only?: AgentRecord, observed = false): AlertChange[] {
     const changes: AlertChange[] = [];
     if (this.rules.offline.length === 0) return changes;
-    for (const agent of only ? [only] : this.fleet.agents.values()) {
-      for (const rule of this.rules.offline) {
-        if (!rule.matches(agent.labels)) continue;
-        changes.push(...this.offline(rule, agent, at, observed));
-      }
+    if (only) {
+      this.offlineRules(only, at, observed, changes);
+      return changes;
+    }
+    for (const agent of this.fleet.agents.values()) {
+      // A tick only looks for new silence: skip agents heard from recently, cheaply.
+      if (agent.online && at - agent.lastSeenAt <= this.minAfter * agent.intervalMs) continue;
+      this.offlineRules(agent, at, observed, changes);
     }
     return changes;
+  }
+
+  private offlineRules(agent: AgentRecord, at: number, observed: boolean, changes: AlertChange[]): void {
+    for (const rule of this.rules.offline) {
+      if (!rule.matches(agent.labels)) continue;
+      const c = this.offline(rule, agent, at, observed);
+      if (c.length > 0) changes.push(...c);
+    }
   }
 
   private offline(rule: OfflineRule, agent: AgentRecord, at: number, observed: boolean): AlertChange[] {

@@ -100,12 +100,18 @@ export function replay(engine: Engine, inputs: Iterable<ReplayLine>, opts: Repla
       if (d.type === 'incident.opened' || d.type === 'incident.updated' || d.type === 'incident.resolved') incidents.set(d.incident.id, d.incident);
     }
   };
+  // Ticks every tickMs like the live timer, and also exactly when a correlation deadline is due
+  // (a settling window ending), as the live correlator does.
   const tickUntil = (at: number, timersOnly = false) => {
-    if (clock === undefined) clock = at;
-    while (clock + tickMs <= at) {
-      clock += tickMs;
-      apply(engine.handle({ type: 'tick', at: clock, timersOnly }));
+    let now: number = clock ?? at;
+    for (;;) {
+      const deadline = engine.nextDeadline();
+      const next: number = deadline !== undefined && deadline > now && deadline < now + tickMs ? deadline : now + tickMs;
+      if (next > at) break;
+      now = next;
+      apply(engine.handle({ type: 'tick', at: now, timersOnly }));
     }
+    clock = now;
   };
   for (const input of inputs) {
     stats.lines++;

@@ -58,6 +58,8 @@ export class Topology {
   private readonly ancestorCache = new Map<string, ReadonlySet<string>>();
   private descendantCache = new Map<string, ReadonlySet<string>>();
   private serviceTerminalCache = new Map<string, readonly TopoNode[]>();
+  private serviceList: TopoNode[] | undefined;
+  private servicesByTerminal: Map<string, string[]> | undefined;
 
   constructor(
     nodes: TopoNode[] = [],
@@ -86,6 +88,8 @@ export class Topology {
     }
     this.descendantCache = new Map();
     this.serviceTerminalCache = new Map();
+    this.serviceList = undefined;
+    this.servicesByTerminal = undefined;
   }
 
   node(id: string): TopoNode | undefined {
@@ -168,8 +172,19 @@ export class Topology {
     return path;
   }
 
-  services(): TopoNode[] {
-    return [...this.nodes.values()].filter((n) => n.kind === 'service');
+  services(): readonly TopoNode[] {
+    this.serviceList ??= [...this.nodes.values()].filter((n) => n.kind === 'service');
+    return this.serviceList;
+  }
+
+  /** The services a terminal is a user of (the reverse of serviceTerminals). */
+  servicesOf(terminal: string): readonly string[] {
+    if (!this.servicesByTerminal) {
+      const map = new Map<string, string[]>();
+      for (const s of this.services()) for (const t of this.serviceTerminals(s)) map.set(t.id, [...(map.get(t.id) ?? []), s.id]);
+      this.servicesByTerminal = map;
+    }
+    return this.servicesByTerminal.get(terminal) ?? [];
   }
 
   /** Terminals that use a service (its `terminals` selector over terminal nodes). */

@@ -42,7 +42,7 @@ t.test('agent → Mosquitto → correlator → incident → ticket', async (t) =
   const dbPath = join(dir, 'wardwatch.db');
   (await import('node:fs')).mkdirSync(rulesDir);
   writeFileSync(join(rulesDir, 'e2e.rules.yaml'), breachRule(0));
-  writeFileSync(join(dir, 'correlator.yaml'), `broker: { url: "${broker.url}" }\nstore: { sqlite: wardwatch.db }\nrules: rules\ntick: 200ms\n`);
+  writeFileSync(join(dir, 'correlator.yaml'), `broker: { url: "${broker.url}" }\nstore: { sqlite: wardwatch.db }\nrules: rules\ntick: 200ms\ncorrelation: { settle: 1s, resolve_hold: 0s }\n`);
   writeFileSync(
     join(dir, 'agent.yaml'),
     `agent: { id: e2e-his-01, site: main, role: server, labels: { service: his } }\nbroker: { url: "${broker.url}", keepalive: 5s }\ninterval: 1s\ndata_dir: agent-data\n`,

@@ -23,6 +23,8 @@ t.test('published JSON Schemas match the code (run `npm run schemas` after chang
     ['rules', 'rules/schema.json'],
     ['agent', 'install/schemas/agent.json'],
     ['correlator', 'install/schemas/correlator.json'],
+    ['topology', 'install/schemas/topology.json'],
+    ['rule-test', 'install/schemas/rule-test.json'],
     ['metrics', 'protocol/schemas/metrics.json'],
     ['state', 'protocol/schemas/state.json'],
     ['events', 'protocol/schemas/events.json'],

@@ -26,7 +26,7 @@ t.test('bad messages are counted and dropped; good ones around them still open a
   const broker = await startMosquitto(t);
   mkdirSync(join(dir, 'rules'));
   writeFileSync(join(dir, 'rules', 'cpu.rules.yaml'), `rules:${CPU_RULE}`);
-  const config = resolveCorrelatorConfig({ broker: { url: broker.url }, store: { sqlite: 'w.db' }, rules: 'rules', tick: '200ms' }, dir);
+  const config = resolveCorrelatorConfig({ broker: { url: broker.url }, store: { sqlite: 'w.db' }, rules: 'rules', tick: '200ms', correlation: { settle: '500ms' } }, dir);
   const correlator = await startCorrelator(config, silentLogger);
   t.teardown(() => correlator.stop());
   await correlator.subscriber.ready;

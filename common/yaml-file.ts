@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { redactUrl } from './log.js';
 
 export interface FileError {
   file: string;
@@ -156,11 +157,13 @@ function parsePointer(pointer: string): PathPart[] {
     .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
+const SECRET_PATH = /pass(word)?|secret|token|api[_-]?key|credential|private[_-]?key/i;
+
 function got(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(typeof value === 'string' ? redactUrl(value) : value);
   return text.length > 60 ? text.slice(0, 57) + '...' : text;
 }
 
@@ -304,7 +307,10 @@ function explain(errors: ErrorObject[], source: SourceFile): FileError[] {
   const seen = new Set<string>();
   const out: FileError[] = [];
   for (const e of chosen.length > 0 ? chosen : errors) {
-    const { path, message, at } = describe(e);
+    const described = describe(e);
+    const { path, at } = described;
+    // A wrong value under a secret key is still the secret: say what was wrong, not what it was.
+    const message = path.some((p) => typeof p === 'string' && SECRET_PATH.test(p)) ? described.message.replace(/, got .*$/s, '') : described.message;
     const err = source.error(path, message, at);
     const key = formatError(err);
     if (!seen.has(key)) {

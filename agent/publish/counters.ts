@@ -50,6 +50,13 @@ export class Counters {
     return this.state.seq;
   }
 
+  /** Moves the sequence number up to one already used elsewhere (the spool's last record). */
+  advanceTo(seq: number): void {
+    if (seq <= this.state.seq) return;
+    this.state.seq = seq;
+    this.save();
+  }
+
   private save(): void {
     const tmp = `${this.path}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.state), { mode: 0o600 });

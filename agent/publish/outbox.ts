@@ -14,6 +14,8 @@ export interface Outbox {
   peek(n: number): OutboxEntry[];
   /** Removes an acknowledged entry. */
   ack(seq: number): void;
+  /** The entry was handed to the MQTT client, which delivers it unless the process dies. */
+  sending?(seq: number): void;
   readonly size: number;
   /** Entries dropped because of the bound since the agent started. */
   readonly dropped: number;

@@ -13,7 +13,8 @@ import { topicFor } from '../../protocol/topics.js';
 import type { BrokerSettings } from '../config/load.js';
 import { connectClient, type StreamOptions } from './connect.js';
 import type { Counters } from './counters.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox, OutboxEntry } from './outbox.js';
+import { Pacer } from './pacer.js';
 
 export interface SessionOptions {
   broker: BrokerSettings;
@@ -26,6 +27,17 @@ export interface SessionOptions {
   /** Messages sent before waiting for acknowledgements. */
   inflight?: number;
   backoff?: { initialMs: number; maxMs: number };
+  /** Messages per second at most, so a backlog after an outage is sent at a bounded rate. */
+  replayRate?: number;
+}
+
+/** An outbox that takes the sequence number itself, with the write (the spool). */
+interface SequencingOutbox extends Outbox {
+  append(make: (seq: number) => Omit<OutboxEntry, 'seq'>): number;
+}
+
+function takesSequence(outbox: Outbox): outbox is SequencingOutbox {
+  return typeof (outbox as Partial<SequencingOutbox>).append === 'function';
 }
 
 type MetricsBody = Pick<MetricsMessage, 'samples' | 'interval_s'>;
@@ -44,9 +56,12 @@ export class AgentSession {
   private stopping = false;
   private reportedDrops = 0;
   private readonly window: number;
+  private readonly pacer: Pacer | undefined;
+  private pumpTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: SessionOptions) {
     this.window = opts.inflight ?? 16;
+    this.pacer = opts.replayRate ? new Pacer(opts.replayRate) : undefined;
   }
 
   get connected(): boolean {
@@ -106,6 +121,7 @@ export class AgentSession {
       this.attempt = 0;
       log.info('connected to broker', { broker: redactUrl(this.opts.broker.url), session: this.opts.counters.session });
       client.publish(this.stateTopic(), encode(this.state(true, 'birth', Date.now())), { qos: 1, retain: true });
+      if (this.opts.outbox.size > 0) log.info('sending spooled messages', { messages: this.opts.outbox.size });
       const dropped = this.opts.outbox.dropped;
       if (dropped > this.reportedDrops) {
         log.warn('messages dropped while the broker was unreachable', { dropped: dropped - this.reportedDrops, total: dropped });
@@ -121,7 +137,7 @@ export class AgentSession {
 
   private scheduleReconnect(): void {
     if (this.stopping || this.reconnectTimer) return;
-    const b = this.opts.backoff ?? { initialMs: 1_000, maxMs: 60_000 };
+    const b = this.opts.backoff ?? this.opts.broker.reconnect ?? { initialMs: 1_000, maxMs: 60_000 };
     const delay = backoffDelay(this.attempt++, b.initialMs, b.maxMs);
     this.opts.log.debug('reconnecting', { in_ms: delay, attempt: this.attempt });
     this.reconnectTimer = setTimeout(() => {
@@ -134,6 +150,13 @@ export class AgentSession {
   send(kind: 'metrics', ts: number, body: MetricsBody): number;
   send(kind: 'events', ts: number, body: EventsBody): number;
   send(kind: 'metrics' | 'events', ts: number, body: MetricsBody | EventsBody): number {
+    const outbox = this.opts.outbox;
+    if (takesSequence(outbox)) {
+      const topic = topicFor(kind, this.opts.site, this.opts.agentId);
+      const seq = outbox.append((seq) => ({ topic, payload: encode({ v: 1, kind, agent: this.opts.agentId, site: this.opts.site, seq, ts, ...body } as MetricsMessage | EventsMessage) }));
+      this.pump();
+      return seq;
+    }
     const seq = this.opts.counters.nextSeq();
     const message = { v: 1, kind, agent: this.opts.agentId, site: this.opts.site, seq, ts, ...body } as MetricsMessage | EventsMessage;
     this.opts.outbox.push({ seq, topic: topicFor(kind, this.opts.site, this.opts.agentId), payload: encode(message) });
@@ -147,7 +170,12 @@ export class AgentSession {
     for (const entry of this.opts.outbox.peek(this.window + this.inflight.size)) {
       if (this.inflight.size >= this.window) break;
       if (this.inflight.has(entry.seq)) continue;
+      if (this.pacer && !this.pacer.take(Date.now())) {
+        this.pumpLater(this.pacer.waitMs(Date.now()));
+        break;
+      }
       this.inflight.add(entry.seq);
+      this.opts.outbox.sending?.(entry.seq);
       client.publish(entry.topic, entry.payload, { qos: 1 }, (err) => {
         this.inflight.delete(entry.seq);
         if (!err) {
@@ -158,10 +186,19 @@ export class AgentSession {
     }
   }
 
+  private pumpLater(ms: number): void {
+    if (this.pumpTimer) return;
+    this.pumpTimer = setTimeout(() => {
+      this.pumpTimer = undefined;
+      this.pump();
+    }, Math.max(1, ms));
+  }
+
   /** Publishes "shutdown" so the correlator knows this was intended, then disconnects. */
   async stop(timeoutMs = 3_000): Promise<void> {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.pumpTimer);
     const client = this.client;
     if (!client) return;
     if (client.connected) {

@@ -33,6 +33,9 @@ export function subscribe(
     keepalive: 30,
     connectTimeout: 10_000,
     reconnectPeriod: 2_000,
+    // A refused CONNACK (a password file being replaced, a broker still starting) is retried
+    // like any other failure: mqtt.js would otherwise give up for good.
+    reconnectOnConnackError: true,
     ...(tls?.ca ? { ca: readFileSync(tls.ca) } : {}),
     ...(tls?.cert ? { cert: readFileSync(tls.cert) } : {}),
     ...(tls?.key ? { key: readFileSync(tls.key) } : {}),

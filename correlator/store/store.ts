@@ -1,10 +1,13 @@
-// The correlator's persistent state behind one interface: SQLite embedded by default, other
-// databases as production options. A commit applies one engine step atomically: the
-// decisions, the ticket operations they imply, and the sequence numbers consumed.
+// The correlator's persistent state behind one interface: SQLite embedded by default,
+// PostgreSQL as the production option. A commit applies one engine step atomically: the
+// decisions, the ticket operations they imply, and the sequence numbers consumed. What people
+// and timers do to tickets (acknowledge, escalate, close) is one transaction each too, and
+// is committed before anyone is told it happened.
 
 import type { Decision, EngineSnapshot } from '../engine/engine.js';
 import type { Incident } from '../correlate/incident.js';
-import type { Ticket, TicketOp, TimelineEntry } from '../ticket/ticket.js';
+import type { Ticket, TicketOp, TicketState, TimelineEntry } from '../ticket/ticket.js';
+import type { TicketAction, TicketEventKind } from '../ticket/lifecycle.js';
 
 export interface SequenceMark {
   agent: string;
@@ -20,6 +23,10 @@ export interface CommitBatch {
 export interface CommitResult {
   /** Tickets created by this commit (not ones that already existed). */
   opened: Array<{ ticketId: number; incidentId: number }>;
+  /** Resolved tickets that a returning fault opened again (a new incident on an old ticket). */
+  reopened?: Array<{ ticketId: number; incidentId: number }>;
+  /** Every ticket this commit changed, by incident. */
+  touched?: Array<{ ticketId: number; incidentId: number; op: TicketOp['op'] }>;
 }
 
 export interface IncidentSummary {
@@ -32,8 +39,62 @@ export interface IncidentQuery {
   limit?: number;
 }
 
+export interface TicketQuery {
+  /** One state, "active" (open or acknowledged) or "all". */
+  state?: TicketState | 'active' | 'all';
+  limit?: number;
+}
+
 export interface StoredState extends EngineSnapshot {
   sequences: Map<string, number>;
+}
+
+/** Decides, when a ticket opens, its escalation policy and deadlines (pure; time passed in). */
+export type TicketTerms = (incident: Incident, at: number) => { policy?: string; responseDueAt?: number; resolutionDueAt?: number };
+
+export interface TicketSettings {
+  terms?: TicketTerms;
+  /** A new incident on the same root with the same rules this soon after resolution reopens the old ticket. */
+  reopenWithinMs?: number;
+}
+
+export type ActResult =
+  | { ok: true; ticket: Ticket; entry: TimelineEntry; event: TicketEventKind }
+  | { ok: false; code: 'not-found' | 'invalid-state' | 'not-owner' | 'bad-request'; message: string };
+
+export interface NotificationRecord {
+  id?: number;
+  ticketId?: number;
+  channel: string;
+  /** opened, update, escalated, resolved, reopened, digest, test */
+  kind: string;
+  recipients: string[];
+  status: 'sent' | 'dead' | 'recorded';
+  attempts: number;
+  at: number;
+  detail: string;
+  /** The message as it would have been sent; kept for dead letters so nothing is lost. */
+  payload?: string;
+}
+
+export interface ItsmJob {
+  id: number;
+  sink: string;
+  ticketId: number;
+  op: 'open' | 'update' | 'resolve';
+  payload: string;
+  attempts: number;
+  nextAt: number;
+  lastError?: string;
+}
+
+export interface TokenRecord {
+  id: number;
+  name: string;
+  role: 'viewer' | 'operator' | 'admin';
+  createdAt: number;
+  expiresAt?: number;
+  revokedAt?: number;
 }
 
 export interface Store {
@@ -42,7 +103,29 @@ export interface Store {
   /** What the engine needs to continue after a restart. */
   load(): Promise<StoredState>;
   listIncidents(q?: IncidentQuery): Promise<IncidentSummary[]>;
+  getIncident(id: number): Promise<IncidentSummary | undefined>;
   getTicket(id: number): Promise<{ ticket: Ticket; timeline: TimelineEntry[] } | undefined>;
   ticketForIncident(incidentId: number): Promise<Ticket | undefined>;
+  listTickets(q?: TicketQuery): Promise<Ticket[]>;
+  /** Applies one action to one ticket in a transaction (lifecycle.decide decides). */
+  act(ticketId: number, action: TicketAction, at: number): Promise<ActResult>;
+  /** Sets how tickets open (policy, deadlines, reopening); before the first commit. */
+  configureTickets(settings: TicketSettings): void;
+  /** Resolved tickets with what fixed them, newest first: the knowledge base's corpus. */
+  resolvedTickets(limit: number): Promise<Ticket[]>;
+
+  recordNotification(r: NotificationRecord): Promise<number>;
+  notifications(q: { ticketId?: number; status?: NotificationRecord['status']; limit?: number }): Promise<NotificationRecord[]>;
+
+  enqueueItsm(jobs: Array<Omit<ItsmJob, 'id' | 'attempts'>>): Promise<void>;
+  /** Jobs due now, oldest first, at most one per (sink, ticket) so each ticket's order holds. */
+  dueItsm(now: number, limit: number): Promise<ItsmJob[]>;
+  finishItsm(id: number, outcome: { ok: true; externalId?: string } | { ok: false; error: string; nextAt: number | null }): Promise<void>;
+  itsmLink(sink: string, ticketId: number): Promise<string | undefined>;
+
+  createToken(t: { name: string; role: TokenRecord['role']; hash: string; at: number; expiresAt?: number }): Promise<TokenRecord>;
+  tokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  listTokens(): Promise<TokenRecord[]>;
+  revokeToken(name: string, at: number): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -1,0 +1,114 @@
+// Escalation through the ticket service with a store and a clock the test moves: an
+// unacknowledged ticket escalates on time, every step is on the timeline, a restart (a new
+// service on the same store) continues from the stored state, an acknowledgement stops it,
+// resolved tickets close by themselves. Deadlines count on the priority's calendar.
+
+import t from 'tap';
+import { join } from 'node:path';
+import { silentLogger } from '../../common/log.js';
+import { resolveEscalationSections } from '../../correlator/escalate/config.js';
+import { openingTerms } from '../../correlator/escalate/policy.js';
+import type { NotifyRequest } from '../../correlator/notify/notifier.js';
+import { SqliteStore } from '../../correlator/store/sqlite.js';
+import { TicketService, type TicketEvent } from '../../correlator/ticket/service.js';
+import { planTickets } from '../../correlator/ticket/ticket.js';
+import { incident, opened, resolved, T0 } from '../helpers/incidents.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const MIN = 60_000;
+const settings = resolveEscalationSections(
+  { priorities: { P1: { respond: '15m', resolve: '4h' }, P3: { respond: '2h', calendar: '8x5' } } },
+  {
+    people: { 'zhang.wei': { name: '张伟' }, 'li.na': { name: '李娜' }, 'chen.gang': { name: '陈刚' }, 'his-vendor': { name: 'HIS 厂商值班' } },
+    groups: { 'second-line': ['chen.gang'], vendor: ['his-vendor'] },
+    oncall: { 'first-line': { start: '2026-11-16T08:00', every: '1d', people: ['zhang.wei', 'li.na'] } },
+    policies: {
+      standard: {
+        notify: ['oncall:first-line'],
+        steps: [
+          { after: '10m', notify: ['second-line'] },
+          { after: '30m', notify: ['vendor'], channels: ['sms'] },
+        ],
+      },
+    },
+    default: 'standard',
+  },
+);
+
+function harness(t: { teardown(fn: () => void | Promise<void>): void }, path: string, clock: { now: number }) {
+  const store = new SqliteStore(path);
+  store.configureTickets({ terms: (i, at) => openingTerms(settings.sla, i.priority, at), reopenWithinMs: 0 });
+  const sent: NotifyRequest[] = [];
+  const events: TicketEvent[] = [];
+  const service = new TicketService({ store, log: silentLogger, sla: settings.sla, directory: settings.directory, autoCloseAfterMs: 60 * MIN, notify: (r) => void sent.push(r), clock: () => clock.now });
+  service.onTicketEvent((e) => events.push(e));
+  service.onTicketEvent(() => {
+    throw new Error('a broken listener');
+  });
+  t.teardown(() => store.close());
+  return { store, service, sent, events };
+}
+
+t.test('unacknowledged P1 escalates on time, across a restart', async (t) => {
+  const path = join(tmpDir(t), 'esc.db');
+  const clock = { now: T0 };
+  const a = harness(t, path, clock);
+  const i = incident(1, 'his-db-01', T0, { priority: 'P1' });
+  const decisions = [opened(i)];
+  const result = await a.store.commit({ decisions, tickets: planTickets(decisions), sequences: [] });
+  await a.service.deliver(decisions, result);
+  t.match(a.sent, [{ kind: 'opened', priority: 'P1', recipients: [{ name: '张伟' }] }], 'first line (on call Friday 09:12: 张伟) told at opening');
+  t.match(a.events, [{ type: 'opened', responseDueAt: T0 + 15 * MIN }]);
+
+  clock.now = T0 + 9 * MIN;
+  await a.service.tick();
+  t.equal(a.sent.length, 1, 'nothing before the first step is due');
+  clock.now = T0 + 10 * MIN;
+  await a.service.tick();
+  t.match(a.sent[1], { kind: 'escalated', step: 1, recipients: [{ name: '陈刚' }] }, 'second line at 10 min');
+  await a.service.tick();
+  t.equal(a.sent.length, 2, 'a step runs once');
+
+  // The correlator restarts: a new service on the same store knows where the ticket is.
+  await a.store.close();
+  const b = harness(t, path, clock);
+  clock.now = T0 + 16 * MIN;
+  await b.service.tick();
+  t.match(b.events, [{ type: 'breached', detail: /response time/ }], 'response deadline breach recorded');
+  clock.now = T0 + 31 * MIN;
+  await b.service.tick();
+  t.match(b.sent, [{ kind: 'escalated', step: 2, channels: ['sms'], recipients: [{ name: 'HIS 厂商值班' }] }], 'vendor at 30 min, by SMS');
+  const timeline = (await b.store.getTicket(1))?.timeline.map((e) => `${e.action}: ${e.detail}`);
+  t.match(timeline, [/^opened/, /^escalated: step 1: not acknowledged; 陈刚 \(second-line\)/, /^sla-breached/, /^escalated: step 2: not acknowledged; HIS 厂商值班 \(vendor\)/]);
+});
+
+t.test('acknowledging stops escalation; resolved tickets close after the configured time', async (t) => {
+  const clock = { now: T0 };
+  const h = harness(t, join(tmpDir(t), 'esc.db'), clock);
+  const i = incident(1, 'his-db-01', T0, { priority: 'P1' });
+  await h.store.commit({ decisions: [opened(i)], tickets: planTickets([opened(i)]), sequences: [] });
+  clock.now = T0 + 5 * MIN;
+  const ack = await h.service.act(1, { kind: 'acknowledge', actor: 'zhang.wei' });
+  t.ok(ack.ok);
+  clock.now = T0 + 40 * MIN;
+  await h.service.tick();
+  t.equal(h.sent.filter((s) => s.kind === 'escalated').length, 0, 'no escalation after an acknowledgement');
+  t.notOk(h.events.some((e) => e.type === 'breached' && /response/.test(e.detail)), 'acknowledged in time: no response breach');
+  const res = [resolved(i, T0 + 50 * MIN)];
+  const r = await h.store.commit({ decisions: res, tickets: planTickets(res), sequences: [] });
+  await h.service.deliver(res, r);
+  t.match(h.sent.at(-1), { kind: 'resolved', recipients: [{ name: '张伟' }] }, 'the owner hears it resolved');
+  clock.now = T0 + 109 * MIN;
+  await h.service.tick();
+  t.equal((await h.store.getTicket(1))?.ticket.state, 'resolved');
+  clock.now = T0 + 111 * MIN;
+  await h.service.tick();
+  t.equal((await h.store.getTicket(1))?.ticket.state, 'closed', 'closed an hour after resolution');
+  t.match(h.events.map((e) => e.type), ['acknowledged', 'resolved', 'closed']);
+});
+
+t.test('a P3 under 8x5 opened Friday 17:50 is due Monday 09:50', async (t) => {
+  const friday1750 = Date.UTC(2026, 10, 20, 9, 50);
+  const terms = openingTerms(settings.sla, 'P3', friday1750);
+  t.equal(new Date(terms.responseDueAt).toISOString(), '2026-11-23T01:50:00.000Z');
+});

@@ -1,0 +1,59 @@
+// Incidents and decisions as plain data, for tests of the ticket stage, the store and the
+// notifier without running the engine.
+
+import type { Incident, IncidentAlert } from '../../correlator/correlate/incident.js';
+import type { Decision } from '../../correlator/engine/engine.js';
+import type { Priority } from '../../correlator/rules/schema.js';
+
+export const T0 = Date.UTC(2026, 10, 20, 1, 12, 0); // Friday 2026-11-20 09:12 in Asia/Shanghai
+
+export function alert(rule: string, node: string, at: number, opts: Partial<IncidentAlert> = {}): IncidentAlert {
+  return {
+    id: `${rule}|${node}|`,
+    rule,
+    node,
+    title: `${rule} on ${node}`,
+    state: 'firing',
+    priority: 'P2',
+    role: 'root',
+    labels: { agent: node, site: 'main' },
+    since: at,
+    firedAt: at,
+    ...opts,
+  };
+}
+
+export function incident(id: number, root: string, at: number, opts: Partial<Incident> & { rules?: string[]; priority?: Priority } = {}): Incident {
+  const rules = opts.rules ?? ['server-offline'];
+  return {
+    id,
+    state: 'open',
+    root,
+    site: 'main',
+    title: opts.title ?? `Server ${root} is not reporting`,
+    priority: opts.priority ?? 'P2',
+    priorityReason: opts.priorityReason ?? `rule ${rules[0]} sets ${opts.priority ?? 'P2'}`,
+    alerts: opts.alerts ?? rules.map((r) => alert(r, root, at, { priority: opts.priority ?? 'P2' })),
+    evidence: [],
+    openedAt: at,
+    updatedAt: at,
+    runbooks: opts.runbooks ?? [],
+    ...(opts.impact ? { impact: opts.impact } : {}),
+    ...(opts.drill ? { drill: opts.drill } : {}),
+  };
+}
+
+export function opened(i: Incident): Decision {
+  return { type: 'incident.opened', incident: structuredClone(i), reason: `alert ${i.alerts[0]?.rule} on ${i.root}` };
+}
+
+export function resolved(i: Incident, at: number): Decision {
+  const r: Incident = structuredClone({ ...i, state: 'resolved', resolvedAt: at, updatedAt: at, alerts: i.alerts.map((a) => ({ ...a, state: 'resolved' as const, resolvedAt: at })) });
+  return { type: 'incident.resolved', incident: r, reason: 'all alerts cleared' };
+}
+
+export function joined(i: Incident, a: IncidentAlert, at: number): Decision {
+  i.alerts.push(a);
+  i.updatedAt = at;
+  return { type: 'incident.updated', incident: structuredClone(i), reason: `alert ${a.rule} joined`, change: 'alert-joined', alert: a.id };
+}

@@ -110,7 +110,7 @@ export const stateSchema = {
     kind: { const: 'state' },
     online: { type: 'boolean' },
     session: { type: 'integer', minimum: 0, description: 'Connection number of this agent; a Will only counts for its own session.' },
-    reason: { enum: ['birth', 'shutdown', 'lost'], description: 'Why the state changed; "lost" is the broker-published Last Will.' },
+    reason: { enum: ['birth', 'shutdown', 'lost', 'retired'], description: 'Why the state changed; "lost" is the broker-published Last Will; "retired" decommissions the agent: the correlator forgets it and raises nothing.' },
     inventory: inventorySchema,
   },
   if: { properties: { online: { const: true } } },

@@ -76,6 +76,20 @@ function entry(alert: Alert, role: IncidentAlert['role']): IncidentAlert {
   };
 }
 
+/** Most evidence a long-running incident keeps: the start and the most recent. */
+const EVIDENCE_KEEP = { first: 50, last: 450 };
+
+/** Adds to an incident's evidence chain, folding the middle of a very long one. */
+function note(incident: Incident, e: Evidence): void {
+  const ev = incident.evidence;
+  ev.push(e);
+  if (ev.length <= EVIDENCE_KEEP.first + EVIDENCE_KEEP.last + 1) return;
+  const cut = ev.length - EVIDENCE_KEEP.first - EVIDENCE_KEEP.last;
+  const removed = ev.splice(EVIDENCE_KEEP.first, cut);
+  const folded = removed.reduce((n, x) => n + (x.folded ?? 1), 0);
+  ev.splice(EVIDENCE_KEEP.first, 0, { at: e.at, alert: e.alert, event: 'joined', reason: 'same-node', detail: `… ${folded} entries folded`, folded });
+}
+
 export class Correlator {
   private nextId: number;
   readonly open = new Map<number, Incident>();
@@ -91,6 +105,8 @@ export class Correlator {
   private readonly resolving = new Map<number, number>();
   private readonly rootCleared = new Map<number, number>();
   private readonly dirty = new Set<number>();
+  /** The cached next deadline; null when a timer set changed and it must be computed again. */
+  private deadline: number | undefined | null = null;
   private readonly settleMs: number;
   private readonly staleMs: number;
   private readonly resolveHoldMs: number;
@@ -138,12 +154,14 @@ export class Correlator {
    * rather than up to a tick late.
    */
   nextDeadline(): number | undefined {
+    if (this.deadline !== null) return this.deadline;
     let next = Infinity;
     for (const p of this.pending.values()) if (p.until < next) next = p.until;
     for (const since of this.resolving.values()) next = Math.min(next, since + this.resolveHoldMs);
     for (const since of this.rootCleared.values()) next = Math.min(next, since + this.recoveryGraceMs);
     for (const s of this.silences.values()) next = Math.min(next, s.endsAt);
-    return Number.isFinite(next) ? next : undefined;
+    this.deadline = Number.isFinite(next) ? next : undefined;
+    return this.deadline;
   }
 
   /** Alerts waiting to be placed (settling, startup, stale), for inspection and tests. */
@@ -156,7 +174,8 @@ export class Correlator {
     if (change.type === 'alert.firing') this.onFiring(change.alert, at, out);
     else if (change.type === 'alert.resolved') this.onResolved(change, at, out);
     else this.onFlapping(change.alert, at, out);
-    this.reassess(at, out);
+    // Impact and priority of incidents that gained alerts are worked out on the next tick: a
+    // storm of symptoms joining costs one assessment per incident per second, not one per alert.
     return out;
   }
 
@@ -183,10 +202,11 @@ export class Correlator {
     const i = incident.alerts.findIndex((a) => a.id === alert.id);
     const role = i >= 0 ? (incident.alerts[i] as IncidentAlert).role : 'symptom';
     if (i >= 0) incident.alerts[i] = entry(alert, role);
+    this.deadline = null;
     this.resolving.delete(incident.id);
     if (role === 'root') this.rootCleared.delete(incident.id);
     incident.updatedAt = at;
-    incident.evidence.push({ at, alert: alert.id, event: 'fired', reason: 'refired', detail: `${alert.title}: fired again` });
+    note(incident, { at, alert: alert.id, event: 'fired', reason: 'refired', detail: `${alert.title}: fired again` });
     out.push({ type: 'incident.updated', incident, reason: `alert ${alert.rule} fired again`, change: 'alert-refired', alert: alert.id });
   }
 
@@ -246,6 +266,7 @@ export class Correlator {
   }
 
   private wait(alert: Alert, until: number, why: Why): void {
+    this.deadline = null;
     this.pending.set(alert.id, { alert, until, why });
     let ids = this.pendingByNode.get(alert.node);
     if (!ids) this.pendingByNode.set(alert.node, (ids = new Set()));
@@ -255,6 +276,7 @@ export class Correlator {
   private unwait(id: string): void {
     const p = this.pending.get(id);
     if (!p) return;
+    this.deadline = null;
     this.pending.delete(id);
     const ids = this.pendingByNode.get(p.alert.node);
     ids?.delete(id);
@@ -347,10 +369,11 @@ export class Correlator {
     else incident.alerts.push(entry(alert, role));
     this.incidentOfAlert.set(alert.id, incident.id);
     this.incidentOfNode.set(alert.node, incident.id);
+    this.deadline = null;
     this.resolving.delete(incident.id);
     if (role === 'root') this.rootCleared.delete(incident.id);
     const path = role === 'symptom' ? this.topology.path(alert.node, incident.root) : [alert.node];
-    incident.evidence.push(
+    note(incident, 
       role === 'symptom'
         ? { at, alert: alert.id, event: 'joined', reason: 'upstream-failing', detail: `${alert.title}: depends on ${path.slice(1).join(' → ')}, which is failing` }
         : { at, alert: alert.id, event: 'joined', reason: 'same-node', detail: `${alert.title}: on ${alert.node}, the root of this incident` },
@@ -372,7 +395,7 @@ export class Correlator {
     }
     main.root = alert.node;
     main.title = alert.title;
-    main.evidence.push({ at, alert: alert.id, event: 'root-changed', reason: 'late-root', detail: `${alert.title}: ${previous} depends on ${this.topology.path(previous, alert.node).slice(1).join(' → ')}; the root is ${alert.node}` });
+    note(main, { at, alert: alert.id, event: 'root-changed', reason: 'late-root', detail: `${alert.title}: ${previous} depends on ${this.topology.path(previous, alert.node).slice(1).join(' → ')}; the root is ${alert.node}` });
     this.incidentOfNode.set(alert.node, main.id);
     for (const other of rest) {
       for (const a of other.alerts) {
@@ -383,12 +406,13 @@ export class Correlator {
           this.incidentOfNode.set(a.node, main.id);
         }
       }
-      main.evidence.push({ at, alert: alert.id, event: 'merged', reason: 'merged', detail: `INC-${other.id} (${other.title}) has the same root ${alert.node}` });
+      note(main, { at, alert: alert.id, event: 'merged', reason: 'merged', detail: `INC-${other.id} (${other.title}) has the same root ${alert.node}` });
       other.state = 'resolved';
       other.resolvedAt = at;
       other.mergedInto = main.id;
       other.updatedAt = at;
       this.open.delete(other.id);
+      this.deadline = null;
       this.resolving.delete(other.id);
       this.rootCleared.delete(other.id);
       out.push({ type: 'incident.resolved', incident: other, reason: `merged into INC-${main.id}: same root ${alert.node}` });
@@ -397,6 +421,7 @@ export class Correlator {
     this.incidentOfAlert.set(alert.id, main.id);
     if (alert.runbook && !main.runbooks.includes(alert.runbook)) main.runbooks.push(alert.runbook);
     main.updatedAt = at;
+    this.deadline = null;
     this.resolving.delete(main.id);
     this.rootCleared.delete(main.id);
     this.settlePriority(main, at);
@@ -423,15 +448,21 @@ export class Correlator {
       e.resolvedAt = at;
       if (alert.value !== undefined) e.value = alert.value;
     }
-    incident.evidence.push({ at, alert: alert.id, event: 'resolved', reason: change.reason, detail: `${alert.title}: ${change.reason}` });
+    note(incident, { at, alert: alert.id, event: 'resolved', reason: change.reason, detail: `${alert.title}: ${change.reason}` });
     incident.updatedAt = at;
     const firing = incident.alerts.filter((a) => a.state === 'firing');
     if (firing.length === 0) {
       if (this.resolveHoldMs <= 0) this.resolve(incident, at, 'all alerts cleared', out);
-      else this.resolving.set(incident.id, at);
+      else {
+        this.deadline = null;
+        this.resolving.set(incident.id, at);
+      }
       return;
     }
-    if (!firing.some((a) => a.role === 'root')) this.rootCleared.set(incident.id, at);
+    if (!firing.some((a) => a.role === 'root')) {
+      this.deadline = null;
+      this.rootCleared.set(incident.id, at);
+    }
     out.push({ type: 'incident.updated', incident, reason: `alert ${alert.rule} on ${alert.node} cleared`, change: 'alert-cleared', alert: alert.id });
   }
 
@@ -445,7 +476,7 @@ export class Correlator {
     incident.flapping = incident.alerts.some((a) => a.flapping);
     if (was === incident.flapping) return;
     incident.updatedAt = at;
-    incident.evidence.push({
+    note(incident, {
       at,
       alert: alert.id,
       event: 'flapping',
@@ -460,6 +491,7 @@ export class Correlator {
     incident.resolvedAt = at;
     incident.updatedAt = at;
     this.open.delete(incident.id);
+    this.deadline = null;
     this.resolving.delete(incident.id);
     this.rootCleared.delete(incident.id);
     this.dirty.delete(incident.id);
@@ -476,6 +508,7 @@ export class Correlator {
   /** Windows that ended: waiting alerts are placed, held incidents resolve, silences end. */
   tick(at: number, fresh: (alertId: string) => number | undefined): IncidentDecision[] {
     const out: IncidentDecision[] = [];
+    this.deadline = null;
     this.releaseEnded(at, out);
     // Upstream first, so a root opens before the alerts that depend on it are placed.
     const due = [...this.pending.values()]
@@ -502,13 +535,14 @@ export class Correlator {
   /** The root recovered but symptoms persist beyond the grace: they are faults of their own. */
   private split(incident: Incident, at: number, out: IncidentDecision[]): void {
     const remaining = incident.alerts.filter((a) => a.state === 'firing').map((a) => this.firing.get(a.id)).filter((a): a is Alert => a !== undefined);
-    incident.evidence.push({ at, alert: incident.root, event: 'split', reason: 'root-recovered', detail: `${incident.root} recovered; ${remaining.length} alert(s) still firing are correlated on their own` });
+    note(incident, { at, alert: incident.root, event: 'split', reason: 'root-recovered', detail: `${incident.root} recovered; ${remaining.length} alert(s) still firing are correlated on their own` });
     this.resolve(incident, at, `root ${incident.root} recovered; ${remaining.length} remaining alert(s) re-correlated`, out);
     for (const a of remaining) this.place(a, at, false, out);
   }
 
   setSilence(silence: Silence, at: number): IncidentDecision[] {
     this.silences.set(silence.id, silence);
+    this.deadline = null;
     const out: IncidentDecision[] = [{ type: 'silence.set', silence }];
     this.releaseEnded(at, out);
     return out;
@@ -518,6 +552,7 @@ export class Correlator {
     const s = this.silences.get(id);
     if (!s || s.expiredAt !== undefined) return [];
     s.expiredAt = at;
+    this.deadline = null;
     s.expiredBy = by;
     const out: IncidentDecision[] = [];
     this.releaseEnded(at, out);
@@ -566,7 +601,7 @@ export class Correlator {
         incident.priority = before; // "P3" > "P2": never lower a running incident
         incident.priorityReason = reason;
       } else if (incident.priority !== before) {
-        incident.evidence.push({ at, alert: incident.root, event: 'priority', reason: 'impact', detail: `priority raised from ${before}: ${incident.priorityReason}` });
+        note(incident, { at, alert: incident.root, event: 'priority', reason: 'impact', detail: `priority raised from ${before}: ${incident.priorityReason}` });
         out.push({ type: 'incident.updated', incident, reason: `priority ${before} → ${incident.priority}`, change: 'priority' });
       }
     }

@@ -49,6 +49,8 @@ export interface Evidence {
   reason: EvidenceReason;
   /** … and in a sentence for the ticket. */
   detail: string;
+  /** On the marker that stands for entries folded out of a very long chain: how many. */
+  folded?: number;
 }
 
 /** Who and what is affected: the basis of the priority and of the ticket's scope line. */

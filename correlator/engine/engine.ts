@@ -24,7 +24,7 @@ export type EngineInput =
   | { type: 'silence'; silence: Silence; at: number }
   | { type: 'unsilence'; id: string; by: string; at: number };
 
-export type AgentDecision = { type: 'agent.online' | 'agent.offline'; agent: AgentRecord; at: number };
+export type AgentDecision = { type: 'agent.online' | 'agent.offline' | 'agent.retired'; agent: AgentRecord; at: number };
 export type Decision = AlertChange | IncidentDecision | AgentDecision;
 
 export interface EngineSnapshot {
@@ -46,6 +46,7 @@ export class Engine {
   private readonly external = new ExternalAlerts();
   private topo: Topology;
   private now = 0;
+  private lastEvaluatorTick = -Infinity;
   /** Data messages dropped as redeliveries (same agent, sequence number already processed). */
   duplicates = 0;
 
@@ -105,7 +106,12 @@ export class Engine {
     let changes: AlertChange[] = [];
     switch (input.type) {
       case 'tick':
-        if (!input.timersOnly) changes = this.evaluator.tick(at);
+        // Ticks also come at correlation deadlines; the evaluator's timers (silence, absence,
+        // aggregates) need a look once a second at most.
+        if (!input.timersOnly && at - this.lastEvaluatorTick >= 1000) {
+          this.lastEvaluatorTick = at;
+          changes = this.evaluator.tick(at);
+        }
         break;
       case 'rules':
         changes = this.evaluator.setRules(input.rules, at);
@@ -135,6 +141,9 @@ export class Engine {
           changes = this.evaluator.onState(m, at);
           const after = this.fleet.get(m.agent);
           if (after && before !== after.online) out.push({ type: after.online ? 'agent.online' : 'agent.offline', agent: { ...after }, at });
+          else if (!after && before !== undefined && m.reason === 'retired') {
+            out.push({ type: 'agent.retired', agent: { id: m.agent, site: m.site, online: false, session: m.session, labels: {}, intervalMs: 0, lastSeenAt: at, lastTs: m.ts, lastSeq: m.seq }, at });
+          }
         } else {
           if (!this.topo.node(m.agent)) this.topo.ensure(m.agent, { site: m.site });
           changes = this.evaluator.onMetrics(m.kind === 'metrics' ? m : eventsAsMetrics(m), at);

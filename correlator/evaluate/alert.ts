@@ -14,6 +14,7 @@ export type AlertReason =
   | 'agent-shutdown'
   | 'agent-silent'
   | 'agent-back'
+  | 'agent-retired'
   | 'rule-removed'
   | 'restored'
   | 'source-firing'

@@ -27,25 +27,38 @@ export interface AlertFacts {
   vars?: Record<string, string | number>;
 }
 
-export function buildAlert(rule: Rule, f: AlertFacts): Alert {
-  const titleValues = {
-    ...f.labels,
-    node: f.node,
-    rule: rule.id,
-    ...(f.metric ? { metric: f.metric } : {}),
-    ...(f.value !== undefined ? { value: formatValue(f.value) } : {}),
-    ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
-    ...(f.vars ?? {}),
+function titleLookup(rule: Rule, f: AlertFacts): (name: string) => string | number | undefined {
+  return (name) => {
+    const extra = f.vars?.[name];
+    if (extra !== undefined) return extra;
+    switch (name) {
+      case 'node':
+        return f.node;
+      case 'rule':
+        return rule.id;
+      case 'metric':
+        return f.metric;
+      case 'value':
+        return f.value === undefined ? undefined : formatValue(f.value);
+      case 'threshold':
+        return f.threshold;
+      default:
+        return f.labels[name];
+    }
   };
+}
+
+export function buildAlert(rule: Rule, f: AlertFacts): Alert {
   return {
     id: alertId(rule.id, f.node, f.series),
     rule: rule.id,
     kind: rule.kind,
     node: f.node,
     site: f.site,
-    labels: { ...f.labels, ...rule.labels },
+    // Labels are never changed once an alert has them, so the series' own object is shared.
+    labels: Object.keys(rule.labels).length === 0 ? f.labels : { ...f.labels, ...rule.labels },
     priority: rule.priority,
-    title: renderTitle(rule.title, titleValues),
+    title: renderTitle(rule.title, titleLookup(rule, f)),
     state: 'firing',
     since: f.since,
     firedAt: f.at,

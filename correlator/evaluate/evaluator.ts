@@ -23,6 +23,7 @@ interface AbsenceEntry {
 }
 
 const ruleOf = (key: string) => key.slice(0, key.indexOf('|'));
+const NO_CHANGES: AlertChange[] = [];
 
 export class Evaluator implements AlertIndex {
   readonly series = new Map<string, SeriesState>();
@@ -31,6 +32,8 @@ export class Evaluator implements AlertIndex {
   private readonly byRule = new Map<string, Map<string, Alert>>();
   private readonly fired = new Map<string, Alert[]>();
   private minAfter = Infinity;
+  /** Agents with offline-rule state (an alert or flap history): data from them is an observation. */
+  private readonly offlineTracked = new Set<string>();
 
   constructor(
     private rules: RuleSet,
@@ -77,6 +80,7 @@ export class Evaluator implements AlertIndex {
       const alert = { ...a };
       if (a.kind === 'absence') this.absent.set(a.id, { node: a.node, site: a.site, labels: a.labels, lastAt: a.firedAt, alert });
       else this.series.set(a.id, { count: 0, since: a.since, alert });
+      if (a.kind === 'offline') this.offlineTracked.add(a.node);
       this.index([{ type: 'alert.firing', alert, reason: 'restored' }]);
     }
   }
@@ -109,9 +113,10 @@ export class Evaluator implements AlertIndex {
   // ── samples ────────────────────────────────────────────────────────────────────────────
 
   onMetrics(msg: MetricsMessage, at: number): AlertChange[] {
-    const { agent } = this.fleet.touch(msg.agent, msg.site, at, msg.ts, msg.seq, msg.interval_s);
+    const { agent, wasOffline } = this.fleet.touch(msg.agent, msg.site, at, msg.ts, msg.seq, msg.interval_s);
     // Data proves the agent is alive: clear an offline alert now rather than at the next tick.
-    const changes: AlertChange[] = this.checkOffline(at, agent, true);
+    // An agent that was online with no offline alert or flap history has nothing to change.
+    const changes: AlertChange[] = wasOffline || this.offlineTracked.has(agent.id) ? this.checkOffline(at, agent, true) : [];
     for (const sample of msg.samples) {
       const rules = this.rules.byMeasurement.get(sample.m);
       if (!rules) continue;
@@ -139,6 +144,8 @@ export class Evaluator implements AlertIndex {
     const id = alertId(rule.id, node, series);
     if (rule.kind === 'absence') return this.seen(id, node, agent.site, labels, at);
     let s = this.series.get(id);
+    // The common case, a healthy series of a threshold rule: nothing to keep, nothing to build.
+    if (!s && rule.kind === 'threshold' && !COMPARE[rule.op](value, rule.value)) return NO_CHANGES;
     if (!s) this.series.set(id, (s = { count: 0, since: ts }));
     const facts = { node, series, site: agent.site, labels, ts, at, agent: agent.id };
     const result = rule.kind === 'threshold' ? this.threshold(rule, s, value, facts) : this.trend(rule, s, value, facts);
@@ -148,6 +155,12 @@ export class Evaluator implements AlertIndex {
   }
 
   private threshold(rule: ThresholdRule, s: SeriesState, value: number, f: { node: string; series: string; site: string; labels: Labels; ts: number; at: number; agent: string }) {
+    if (!s.alert && !COMPARE[rule.op](value, rule.value)) {
+      // Healthy again after an alert: only the flap history moves (what advance() would do).
+      s.flap?.record(false);
+      s.count = 0;
+      return { changes: NO_CHANGES, drop: !s.flap || s.flap.quiet };
+    }
     return advance(s, {
       breach: COMPARE[rule.op](value, rule.value),
       hold: COMPARE[rule.op](value, rule.clear),
@@ -222,7 +235,21 @@ export class Evaluator implements AlertIndex {
 
   onState(msg: StateMessage, at: number): AlertChange[] {
     const { agent, outcome } = this.fleet.state(msg, at);
+    if (outcome === 'retired') return this.finish(this.retire(agent.id, at), at);
     return outcome === 'ignored' ? [] : this.finish(this.checkOffline(at, agent, true), at);
+  }
+
+  /** A decommissioned agent: its offline alerts resolve and its offline state goes. */
+  private retire(agentId: string, at: number): AlertChange[] {
+    const changes: AlertChange[] = [];
+    for (const rule of this.rules.offline) {
+      const id = alertId(rule.id, agentId, '');
+      const s = this.series.get(id);
+      if (s?.alert) changes.push(resolvedChange(s.alert, at, 'agent-retired'));
+      this.series.delete(id);
+    }
+    this.offlineTracked.delete(agentId);
+    return changes;
   }
 
   /**
@@ -260,6 +287,7 @@ export class Evaluator implements AlertIndex {
     if (!s) {
       if (!reason) return [];
       this.series.set(id, (s = { count: 0, since: at }));
+      this.offlineTracked.add(agent.id);
     }
     const result = advance(s, {
       breach: reason !== undefined,
@@ -283,7 +311,10 @@ export class Evaluator implements AlertIndex {
           reason: reason ?? 'last-will',
         }),
     });
-    if (result.drop) this.series.delete(id);
+    if (result.drop) {
+      this.series.delete(id);
+      if (!this.rules.offline.some((r) => this.series.has(alertId(r.id, agent.id, '')))) this.offlineTracked.delete(agent.id);
+    }
     return result.changes;
   }
 

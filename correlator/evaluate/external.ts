@@ -54,7 +54,9 @@ export class ExternalAlerts {
       state: 'firing',
       since: ext.startsAt,
       firedAt: at,
-      triggerTs: ext.startsAt,
+      // Arrival time, not the source's start: an alert Zabbix raised an hour ago is news now,
+      // not stale data.
+      triggerTs: at,
       reason: 'source-firing',
       ...(ext.runbook ? { runbook: ext.runbook } : {}),
     };

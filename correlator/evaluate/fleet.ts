@@ -26,7 +26,7 @@ export function agentLabels(id: string, site: string, inventory: Inventory | und
   return { ...(inventory?.labels ?? {}), agent: id, site, ...(inventory ? { role: inventory.role } : {}) };
 }
 
-export type StateOutcome = 'online' | 'offline' | 'ignored';
+export type StateOutcome = 'online' | 'offline' | 'retired' | 'ignored';
 
 export class Fleet {
   readonly agents = new Map<string, AgentRecord>();
@@ -57,7 +57,8 @@ export class Fleet {
     agent.online = true;
     delete agent.offlineReason;
     agent.lastSeenAt = at;
-    if (ts > agent.lastTs) agent.lastTs = ts;
+    // A clock far ahead must not raise the mark for good (it is how a reinstalled agent is told apart).
+    if (ts > agent.lastTs) agent.lastTs = Math.min(ts, at + 300_000);
     if (intervalS) agent.intervalMs = intervalS * 1000;
     return { agent, wasOffline };
   }
@@ -103,6 +104,14 @@ export class Fleet {
       agent.online = true;
       delete agent.offlineReason;
       return { agent, outcome: wasOffline ? 'online' : 'ignored' };
+    }
+    if (msg.reason === 'retired') {
+      // Decommissioned (a replaced workstation, the simulated hosts of a drill): forget it,
+      // keeping only its sequence mark so a late redelivery is still recognised.
+      if (msg.session < agent.session) return { agent, outcome: 'ignored' };
+      this.agents.delete(agent.id);
+      this.seqFloor.set(agent.id, agent.lastSeq);
+      return { agent, outcome: 'retired' };
     }
     // A will or shutdown only counts for the session it belongs to.
     if (msg.session < agent.session || !agent.online) return { agent, outcome: 'ignored' };

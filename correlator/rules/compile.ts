@@ -271,10 +271,11 @@ export function loadRules(dir: string, opts: LoadRuleOptions | string = {}): Rul
   return loadRuleFiles(files, opts);
 }
 
-/** Fills {placeholders} of a title from the alert's labels and value. */
-export function renderTitle(template: string, values: Record<string, string | number | undefined>): string {
+/** Fills {placeholders} of a title from the alert's labels and value; unknown ones stay as written. */
+export function renderTitle(template: string, lookup: (name: string) => string | number | undefined): string {
+  if (!template.includes('{')) return template;
   return template.replace(PLACEHOLDER, (whole, name: string) => {
-    const v = values[name];
+    const v = lookup(name);
     return v === undefined ? whole : String(v);
   });
 }

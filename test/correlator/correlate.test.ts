@@ -174,3 +174,19 @@ t.test('when the root recovers and symptoms persist past the grace, they stand a
   const out = incidents(e.handle({ type: 'tick', at: T0 + 70_000 }));
   t.same(out, ['incident.resolved INC-1 root=acc-opd-1 P1', 'incident.opened INC-2 root=ws-opd-01 P3'], 'half the registration terminals behind the switch made INC-1 P1; one terminal alone is P3');
 });
+
+t.test('a very long evidence chain keeps its start and its end', async (t) => {
+  const topo = topologyFrom(`
+nodes:
+  - { id: acc-1, kind: switch }
+  - { id: ws-(001..600), kind: terminal, depends_on: [acc-1] }
+`);
+  const e = new Engine(RULES, { topology: topo, settleMs: 0 });
+  const ids = ['acc-1', ...Array.from({ length: 600 }, (_, i) => `ws-${String(i + 1).padStart(3, '0')}`)];
+  ids.forEach((id, i) => e.handle(msg(T0 + i, birth(id, 1, T0, { intervalS: 3600 }))));
+  ids.forEach((id, i) => e.handle(msg(T0 + 1000 + i, will(id, 1, T0))));
+  const ev = e.openIncidents()[0]?.evidence ?? [];
+  t.equal(ev.length, 501, '50 first, a marker, 450 last');
+  t.match(ev[50]?.detail, /^… \d+ entries folded$/);
+  t.equal(ev.reduce((n, x) => n + (x.folded ?? 1), 0), 601, 'every entry is accounted for');
+});

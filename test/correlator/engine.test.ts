@@ -194,3 +194,14 @@ t.test('alerts from other monitoring join the same correlation and resolve from 
   t.equal(e.openIncidents()[0]?.alerts.length, 2, 'a Wardwatch alert on the same node joins it');
   t.same(summary(e.handle(ext('resolved'))), ['alert.resolved zabbix@pacs-01 (source-resolved)', 'incident.updated INC-1 P2']);
 });
+
+t.test('a retired agent is forgotten: its offline alert resolves and silence raises nothing', async (t) => {
+  const e = new Engine(RULES);
+  run(e, [msg(T0, birth('ws-retire', 1, T0)), msg(T0 + 1, will('ws-retire', 1, T0))]);
+  t.equal(e.openIncidents().length, 1, 'offline while it was still in service');
+  const out = run(e, [msg(T0 + 2, { ...will('ws-retire', 1, T0 + 2), reason: 'retired' })]);
+  t.same(out, ['agent.retired', 'alert.resolved server-offline@ws-retire (agent-retired)', 'incident.resolved INC-1 P2']);
+  t.equal(e.fleet.get('ws-retire'), undefined);
+  t.same(run(e, [{ type: 'tick', at: T0 + 3_600_000 }]), [], 'an hour of silence raises nothing');
+  t.ok(e.fleet.isDuplicate('ws-retire', 0), 'its sequence mark is kept');
+});

@@ -9,11 +9,15 @@ import type { Collector } from './collect/collector.js';
 import { collectInventory } from './collect/inventory.js';
 import { createCollectors } from './collect/registry.js';
 import { Counters } from './publish/counters.js';
-import { MemoryOutbox } from './publish/outbox.js';
 import { AgentSession } from './publish/session.js';
+import { Spool } from './publish/spool.js';
+import { withSpoolFields } from './publish/spool-fields.js';
 import { checkType } from './checks/registry.js';
-import { CheckRunner, schedule } from './checks/runner.js';
+import { CheckRunner, schedule, type ScheduledCheck } from './checks/runner.js';
+import { startListeners } from './checks/listener.js';
 import { offsetFor, startInterval } from './schedule/interval.js';
+import { AgentMetrics } from './observe/metrics.js';
+import { serveAgentMetrics } from './observe/http.js';
 
 export interface RunningAgent {
   readonly session: AgentSession;
@@ -21,6 +25,21 @@ export interface RunningAgent {
   /** Collects and sends one snapshot now (also what the interval loop does). */
   collectOnce(): Promise<Sample[]>;
   stop(): Promise<void>;
+}
+
+/**
+ * Builds the configured checks and validates what the schema cannot (regular expressions,
+ * templates, cron expressions): `wardwatch agent --check` runs this too.
+ */
+export async function prepareChecks(config: AgentConfig, log: Logger): Promise<ScheduledCheck[]> {
+  const checks = config.checks.map((spec) => {
+    const type = checkType(spec.type);
+    if (!type) throw new Error(`unknown check type ${spec.type}`); // the config schema already refused it
+    return schedule(type.create(spec as never, { agentId: config.id, dataDir: config.dataDir, log }), spec);
+  });
+  const scheduled = checks.filter((s) => s.spec.schedule !== undefined);
+  if (scheduled.length > 0) await (await import('./schedule/cron.js')).validateSchedules(scheduled);
+  return checks;
 }
 
 /** Runs every collector; a failing one is logged (rate-limited) and the rest still report. */
@@ -39,6 +58,8 @@ export async function collectAll(collectors: Collector[], now: number, log: Logg
 }
 
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+  // Checks first: a check with a mistake stops the agent before it says hello to the broker.
+  const checks = await prepareChecks(config, log);
   const counters = new Counters(config.dataDir);
   const intervalS = config.intervalMs / 1000;
   const inventory: Inventory = await collectInventory({ role: config.role, version: VERSION, intervalS, labels: { ...config.labels }, checks: config.checks.map((c) => c.name) });
@@ -52,26 +73,51 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   });
   await Promise.all(collectors.map((c) => c.prime?.(Date.now()).catch(() => undefined)));
 
-  const outbox = new MemoryOutbox();
-  const session = new AgentSession({ broker: config.broker, agentId: config.id, site: config.site, counters, outbox, inventory: () => inventory, log });
+  const outbox = new Spool(config.dataDir, counters, config.spool);
+  if (outbox.size > 0) log.info('spooled messages from the last run', { messages: outbox.size });
+  const session = new AgentSession({
+    broker: config.broker,
+    agentId: config.id,
+    site: config.site,
+    counters,
+    outbox,
+    inventory: () => inventory,
+    log,
+    inflight: config.spool.inflight,
+    replayRate: config.spool.replayRate,
+  });
   await session.start();
+  const metrics = new AgentMetrics({ version: VERSION, role: config.role });
+  const metricsServer = config.metrics.enabled
+    ? await serveAgentMetrics(config.metrics, metrics, () => ({ connected: session.connected, outbox: outbox.size, outboxDropped: outbox.dropped }), log)
+    : undefined;
 
   const collectOnce = async (): Promise<Sample[]> => {
     const started = performance.now();
     const ts = Date.now();
-    const samples = await collectAll(collectors, ts, log, limiter);
+    const samples = withSpoolFields(await collectAll(collectors, ts, log, limiter), outbox);
     lastCollectMs = performance.now() - started;
     session.send('metrics', ts, { interval_s: intervalS, samples });
+    metrics.collected(samples.length, lastCollectMs / 1000);
+    metrics.sent('metrics');
     return samples;
   };
 
-  const checks = config.checks.map((spec) => {
-    const type = checkType(spec.type);
-    if (!type) throw new Error(`unknown check type ${spec.type}`); // the config schema already refused it
-    return schedule(type.create(spec as never, { agentId: config.id, dataDir: config.dataDir, log }), spec);
-  });
-  const runner = new CheckRunner(checks, { agentId: config.id, log, publish: (events, ts) => void session.send('events', ts, { events }) });
+  const runner = new CheckRunner(checks, { agentId: config.id, log, publish: (events, ts) => {
+    metrics.checked(events);
+    metrics.sent('events');
+    void session.send('events', ts, { events });
+  } });
+  // Trap receivers and per-target/per-interface results publish the way the runner does.
+  const listeners = await startListeners(checks.map((s) => s.check), (events) => {
+    metrics.checked(events);
+    metrics.sent('events');
+    void session.send('events', Date.now(), { events });
+  }, log);
   runner.start();
+  // Inspections (cron `schedule:`): node-cron is imported only when the agent has one.
+  const inspections = checks.filter((s) => s.spec.schedule !== undefined);
+  const cron = inspections.length > 0 ? await (await import('./schedule/cron.js')).startCron(inspections, { dataDir: config.dataDir, log, runAndReport: (s) => runner.runAndReport(s) }) : undefined;
 
   // A first snapshot right away, so a new agent shows up at once; then on its own slot.
   void collectOnce().catch((err: Error) => log.warn('first collection failed', { error: err.message }));
@@ -90,8 +136,11 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     collectOnce,
     async stop() {
       loop.stop();
+      await cron?.stop();
       await runner.stop();
+      await listeners.stop();
       await session.stop();
+      await metricsServer?.close();
       outbox.close();
       log.info('agent stopped', { agent: config.id });
     },

@@ -9,9 +9,16 @@ import { Engine } from './engine/engine.js';
 import { Pipeline, type DecisionSink, type MessageSink } from './ingest/pipeline.js';
 import { subscribe, type Subscriber } from './ingest/subscriber.js';
 import { createCorrelatorMetrics, type CorrelatorMetrics } from './observe/metrics.js';
+import { serveCorrelatorMetrics } from './observe/http.js';
+import { startTimeseries, type TimeseriesWriter } from './timeseries/index.js';
 import { loadRules } from './rules/compile.js';
-import { SqliteStore } from './store/sqlite.js';
+import { loadTopology } from './topology/load.js';
+import { Topology } from './topology/topology.js';
+import { Recorder } from './ingest/recorder.js';
+import { watchFiles } from './config/watch.js';
+import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
+import { createTicketStage, type TicketStage } from './ticket/stage.js';
 
 export interface RunningCorrelator {
   readonly engine: Engine;
@@ -19,7 +26,11 @@ export interface RunningCorrelator {
   readonly pipeline: Pipeline;
   readonly metrics: CorrelatorMetrics;
   readonly subscriber: Subscriber;
-  /** Loads the rules again; a rule set with errors is rejected and the running one stays. */
+  /** Tickets after the commit: the ticket service (onTicketEvent), notifications, ITSM, the HTTP API. */
+  readonly tickets: TicketStage;
+  /** The InfluxDB writer, when configured; the ticket service reports ticket events to it (recordTicketEvent). */
+  readonly timeseries?: TimeseriesWriter;
+  /** Loads rules and topology again; a file set with errors is rejected and the running one stays. */
   reloadRules(): Promise<{ ok: boolean; errors: string[] }>;
   stop(): Promise<void>;
 }
@@ -35,28 +46,70 @@ export async function startCorrelator(config: CorrelatorConfig, log: Logger, opt
   const clock = opts.clock ?? Date.now;
   const rules = loadRules(config.rulesDir);
   if (!rules.ok) throw UserError.fromFileErrors(`rules in ${config.rulesDir} have errors`, rules.errors);
+  const topology = config.topologyPath ? loadTopology(config.topologyPath) : { ok: true as const, topology: Topology.empty() };
+  if (!topology.ok) throw UserError.fromFileErrors(`topology ${config.topologyPath} has errors`, topology.errors);
 
-  const store = new SqliteStore(config.store.sqlite);
+  const store = await openStore(config.store);
   const saved = await store.load();
   const now = clock();
   // After a restart every known agent gets a full grace period before it counts as silent.
   for (const agent of saved.agents) agent.lastSeenAt = now;
-  const engine = new Engine(rules.ruleSet, {}, saved);
+  const engine = new Engine(rules.ruleSet, { ...config.correlation, topology: topology.topology, startedAt: now }, saved);
+  const recorder = config.recordPath ? new Recorder(config.recordPath) : undefined;
   const metrics = opts.metrics ?? createCorrelatorMetrics({ defaults: true });
-  const pipeline = new Pipeline({ engine, store, sinks: opts.sinks ?? [], messageSinks: opts.messageSinks ?? [], metrics, log, clock });
+  const timeseries = config.influx ? startTimeseries(config.influx, { metrics, log, clock, view: engine }) : undefined;
+  const ts = timeseries ? [timeseries] : [];
+  const tickets = createTicketStage(config, { store, metrics, log, clock });
+  let onDeadline: (at: number) => void = () => {};
+  const pipeline = new Pipeline({ onDeadline: (at) => onDeadline(at), engine, store, sinks: [...(opts.sinks ?? []), ...ts, tickets.service], messageSinks: [...(opts.messageSinks ?? []), ...ts], metrics, log, clock, ...(recorder ? { onInput: (topic, payload, at) => recorder.record(topic, payload, at), onControl: (line) => recorder.control(line) } : {}) });
   // Alerts restored from the store whose rule has gone since the last run resolve now.
   await pipeline.setRules(rules.ruleSet);
   metrics.rulesReloadSuccess.set(1);
+  await tickets.start({ engine, pipeline, timeseries });
   log.info('correlator started', {
     rules: rules.ruleSet.rules.length,
+    topology_nodes: topology.topology.size,
     store: config.store.sqlite,
     open_incidents: engine.openIncidents().length,
     agents_known: engine.fleet.agents.size,
   });
 
+  const metricsServer = config.metrics?.enabled ? await serveCorrelatorMetrics(config.metrics, metrics.registry, log) : undefined;
   const subscriber = subscribe(config, (topic, payload) => pipeline.message(topic, payload), log, (up) => metrics.brokerConnected.set(up ? 1 : 0));
   const ticker = setInterval(() => void pipeline.tick(), config.tickMs);
+  // Besides the regular tick, one timer for the earliest correlation deadline: a settling
+  // window ends when it ends, not up to a tick later.
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  let deadlineAt = Infinity;
+  onDeadline = (at) => {
+    if (at >= deadlineAt || at <= clock()) return; // a due deadline is the regular tick's
+    clearTimeout(deadlineTimer);
+    deadlineAt = at;
+    deadlineTimer = setTimeout(() => {
+      deadlineAt = Infinity;
+      void pipeline.tick();
+    }, Math.max(0, at - clock()));
+  };
   const flusher = setInterval(() => void pipeline.flushMarks(), 2_000);
+
+  async function reload(): Promise<{ ok: boolean; errors: string[] }> {
+    const next = loadRules(config.rulesDir);
+    const nextTopology = config.topologyPath ? loadTopology(config.topologyPath) : undefined;
+    const problems = [...(next.ok ? [] : next.errors), ...(nextTopology && !nextTopology.ok ? nextTopology.errors : [])];
+    if (!next.ok || (nextTopology && !nextTopology.ok)) {
+      metrics.rulesReloadSuccess.set(0);
+      const errors = problems.map(formatError);
+      log.error('reload rejected; the running rules and topology stay', { errors: errors.length });
+      for (const e of errors) log.error(e);
+      return { ok: false, errors };
+    }
+    if (nextTopology?.ok) await pipeline.setTopology(nextTopology.topology);
+    await pipeline.setRules(next.ruleSet);
+    metrics.rulesReloadSuccess.set(1);
+    log.info('rules reloaded', { rules: next.ruleSet.rules.length, ...(nextTopology?.ok ? { topology_nodes: nextTopology.topology.size } : {}) });
+    return { ok: true, errors: [] };
+  }
+  const watcher = watchFiles([config.rulesDir, ...(config.topologyPath ? [config.topologyPath] : [])], () => void reload());
 
   return {
     engine,
@@ -64,28 +117,23 @@ export async function startCorrelator(config: CorrelatorConfig, log: Logger, opt
     pipeline,
     metrics,
     subscriber,
-    async reloadRules() {
-      const next = loadRules(config.rulesDir);
-      if (!next.ok) {
-        metrics.rulesReloadSuccess.set(0);
-        const errors = next.errors.map(formatError);
-        log.error('rule reload rejected; the running rules stay', { errors: errors.length });
-        for (const e of errors) log.error(e);
-        return { ok: false, errors };
-      }
-      await pipeline.setRules(next.ruleSet);
-      metrics.rulesReloadSuccess.set(1);
-      log.info('rules reloaded', { rules: next.ruleSet.rules.length });
-      return { ok: true, errors: [] };
-    },
+    tickets,
+    ...(timeseries ? { timeseries } : {}),
+    reloadRules: reload,
     async stop() {
+      watcher.close();
       clearInterval(ticker);
+      clearTimeout(deadlineTimer);
       clearInterval(flusher);
       await subscriber.stop();
       await pipeline.flushMarks();
       await pipeline.drain();
       pipeline.stop();
+      await tickets.stop();
+      await timeseries?.stop();
+      await metricsServer?.close();
       await store.close();
+      recorder?.close();
       log.info('correlator stopped');
     },
   };

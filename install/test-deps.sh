@@ -18,6 +18,10 @@ declare -A need=(
   [promtool]=prometheus
   [openssl]=openssl
   [systemd-analyze]=systemd
+  [systemctl]=systemd
+  [ping]=iputils-ping
+  [dcmqrscp]=dcmtk
+  [prometheus-alertmanager]=prometheus-alertmanager
 )
 
 missing=()

@@ -8,7 +8,9 @@ import { deepFreeze } from '../../common/freeze.js';
 import { loadYamlFile, type FileError } from '../../common/yaml-file.js';
 import type { Role } from '../../protocol/schema.js';
 import type { CheckCommon } from '../checks/check.js';
+import { resolveSpoolSettings, type SpoolSettings } from '../publish/spool-settings.js';
 import { agentConfigSchema, type AgentConfigFile } from './schema.js';
+import { resolveMetricsSection, type MetricsEndpoint } from '../../common/metrics-http.js';
 
 export interface BrokerSettings {
   url: string;
@@ -18,6 +20,8 @@ export interface BrokerSettings {
   keepaliveS: number;
   protocolVersion: 4 | 5;
   tls?: { ca?: string; cert?: string; key?: string; servername?: string };
+  /** Reconnect backoff bounds. */
+  reconnect?: { initialMs: number; maxMs: number };
 }
 
 export interface AgentConfig {
@@ -28,6 +32,7 @@ export interface AgentConfig {
   broker: BrokerSettings;
   intervalMs: number;
   dataDir: string;
+  spool: SpoolSettings;
   collect: {
     excludeFsTypes: readonly string[];
     excludeMounts: readonly string[];
@@ -38,6 +43,8 @@ export interface AgentConfig {
   /** Check blocks as validated; the runner builds checks from them. */
   checks: readonly CheckCommon[];
   log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };
+  /** The Prometheus endpoint of the agent. */
+  metrics: MetricsEndpoint;
 }
 
 /** The host name as an agent id: lowercase, anything outside [a-z0-9._-] becomes "-". */
@@ -63,10 +70,12 @@ export function resolveAgentConfig(file: AgentConfigFile, baseDir = process.cwd(
       clientId: file.broker.client_id ?? id,
       keepaliveS: Math.round(durationMs(file.broker.keepalive ?? '30s') / 1000),
       protocolVersion: file.broker.protocol === 'mqtt3.1.1' ? 4 : 5,
+      reconnect: { initialMs: durationMs(file.broker.reconnect?.initial ?? '1s'), maxMs: durationMs(file.broker.reconnect?.max ?? '60s') },
       ...(tls ? { tls: { ca: path(tls.ca), cert: path(tls.cert), key: path(tls.key), servername: tls.servername } } : {}),
     },
     intervalMs: durationMs(file.interval ?? (role === 'terminal' ? '60s' : '15s')),
     dataDir: resolve(baseDir, file.data_dir ?? './wardwatch-data/agent'),
+    spool: resolveSpoolSettings(file.spool),
     collect: {
       excludeFsTypes: file.collect?.filesystems?.exclude_types ?? [],
       excludeMounts: file.collect?.filesystems?.exclude_mounts ?? [],
@@ -76,6 +85,7 @@ export function resolveAgentConfig(file: AgentConfigFile, baseDir = process.cwd(
     },
     checks: (file.checks ?? []) as CheckCommon[],
     log: { level: file.log?.level ?? 'info', format: file.log?.format ?? 'text' },
+    metrics: resolveMetricsSection(file.metrics, '127.0.0.1:9741'),
   };
   return deepFreeze(config);
 }

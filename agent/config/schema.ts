@@ -6,6 +6,8 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN } from '../../common/duration.js';
 import { NAME_PATTERN } from '../../protocol/topics.js';
 import { checksSchema } from '../checks/schemas.js';
+import { metricsSectionSchema } from '../../common/metrics-http.js';
+import { SIZE_PATTERN, SPOOL_DEFAULTS } from '../publish/spool-settings.js';
 
 const duration = { type: 'string', pattern: DURATION_PATTERN, 'x-expected': 'a duration like "15s", "5m" or "1h"' } as const;
 const name = { type: 'string', pattern: NAME_PATTERN, 'x-expected': 'lowercase letters, digits, ".", "-" or "_" (at most 63)' } as const;
@@ -21,6 +23,15 @@ export const brokerSchema = {
     password: { type: 'string', description: 'Write ${env:NAME} or ${file:/path} rather than the secret itself.' },
     client_id: { type: 'string', description: 'MQTT client id; defaults to the agent id.' },
     keepalive: { ...duration, default: '30s' },
+    reconnect: {
+      type: 'object',
+      description: 'Reconnect delays: exponential from `initial` up to `max`, each with random jitter, so a broker restart is not met by every agent in the same second.',
+      additionalProperties: false,
+      properties: {
+        initial: { ...duration, default: '1s' },
+        max: { ...duration, default: '60s' },
+      },
+    },
     protocol: { enum: ['mqtt5', 'mqtt3.1.1'], default: 'mqtt5', description: 'MQTT version; use mqtt3.1.1 for brokers without MQTT 5 (the embedded broker of `wardwatch up`).' },
     tls: {
       type: 'object',
@@ -62,6 +73,22 @@ export const agentConfigSchema = {
     broker: brokerSchema,
     interval: { ...duration, description: 'Collection interval; default 15s for servers and probes, 60s for terminals.' },
     data_dir: { type: 'string', description: 'Where the agent keeps its sequence counter and spool.', default: './wardwatch-data/agent' },
+    spool: {
+      type: 'object',
+      description: 'Store-and-forward: messages wait on disk under data_dir/spool until the broker has them. When a bound is hit the oldest are dropped and counted (agent.spool_dropped).',
+      additionalProperties: false,
+      properties: {
+        max_bytes: {
+          anyOf: [{ type: 'integer', minimum: 65536 }, { type: 'string', pattern: SIZE_PATTERN }],
+          default: SPOOL_DEFAULTS.max_bytes,
+          'x-expected': 'a size like "100MiB", "500MB" or a number of bytes (at least 65536)',
+          description: 'Most disk space the waiting messages may take.',
+        },
+        max_age: { ...duration, default: SPOOL_DEFAULTS.max_age, description: 'Messages older than this are dropped unsent.' },
+        replay_rate: { type: 'number', exclusiveMinimum: 0, default: SPOOL_DEFAULTS.replay_rate, description: 'Messages per second at most when a backlog is sent after an outage.' },
+        inflight: { type: 'integer', minimum: 1, maximum: 1000, default: SPOOL_DEFAULTS.inflight, description: 'Messages sent before waiting for the broker\'s acknowledgements.' },
+      },
+    },
     collect: {
       type: 'object',
       additionalProperties: false,
@@ -86,6 +113,7 @@ export const agentConfigSchema = {
       },
     },
     checks: checksSchema,
+    metrics: metricsSectionSchema('127.0.0.1:9741'),
     log: {
       type: 'object',
       additionalProperties: false,

@@ -28,7 +28,13 @@ Examples:
         const config = loaded.config;
         const out = terminalOut();
         if (opts.check) {
-          out.line(`${opts.config}: OK (agent ${config.id}, site ${config.site}, role ${config.role}, every ${config.intervalMs / 1000}s)`);
+          // Build the checks too: regular expressions, templates and cron expressions are
+          // refused here rather than when the agent starts.
+          const { silentLogger } = await import('../../common/log.js');
+          const { prepareChecks } = await import('../../agent/main.js');
+          const checks = await prepareChecks(config, silentLogger);
+          await Promise.all(checks.map((c) => c.check.close?.()));
+          out.line(`${opts.config}: OK (agent ${config.id}, site ${config.site}, role ${config.role}, every ${config.intervalMs / 1000}s, ${checks.length} check(s))`);
           return;
         }
         const log = processLogger(config.log.level, config.log.format);

@@ -17,6 +17,7 @@ interface UpOptions {
   broker?: string;
   data: string;
   rules?: string;
+  topology?: string;
   interval: string;
   site: string;
 }
@@ -29,6 +30,7 @@ export function upCommand(program: Command): void {
     .option('-b, --broker <url>', 'use this MQTT broker instead of the embedded one (MQTT 5)')
     .option('-d, --data <dir>', 'where the store and the agent spool live', './wardwatch-data')
     .option('-r, --rules <dir>', 'rules directory (default: the rules shipped with Wardwatch)')
+    .option('-t, --topology <file>', 'topology file: what depends on what')
     .option('-i, --interval <duration>', 'collection interval of the local agent', '15s')
     .option('-s, --site <name>', 'site name of the local agent', 'main')
     .addHelpText(
@@ -37,6 +39,7 @@ export function upCommand(program: Command): void {
 Examples:
   $ wardwatch up
   $ wardwatch up --port 11883 --interval 5s
+  $ wardwatch up --topology rules/examples/hospital.topology.yaml
   $ wardwatch up --broker mqtt://127.0.0.1:1883 --data /var/lib/wardwatch
 Then, in another terminal:
   $ wardwatch incidents list`,
@@ -71,7 +74,7 @@ async function up(opts: UpOptions): Promise<void> {
   }
   const protocol = broker ? ('mqtt3.1.1' as const) : ('mqtt5' as const);
   const correlatorConfig = resolveCorrelatorConfig(
-    { broker: { url, protocol }, store: { sqlite: `${dataDir}/wardwatch.db` }, ...(opts.rules ? { rules: resolve(opts.rules) } : {}) },
+    { broker: { url, protocol }, store: { sqlite: `${dataDir}/wardwatch.db` }, ...(opts.rules ? { rules: resolve(opts.rules) } : {}), ...(opts.topology ? { topology: resolve(opts.topology) } : {}) },
     dataDir,
   );
   const correlator = await startCorrelator(correlatorConfig, log.child({ part: 'correlator' }), { sinks: [consolePrinter(out)] });

@@ -3,6 +3,10 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN } from '../../common/duration.js';
 import { NAME_PATTERN } from '../../protocol/topics.js';
+import { metricsSectionSchema } from '../../common/metrics-http.js';
+import { influxSectionSchema } from '../timeseries/config.js';
+import { correlationSectionSchema } from '../engine/config.js';
+import { ticketStageSchemas } from '../ticket/sections.js';
 
 const duration = { type: 'string', pattern: DURATION_PATTERN, 'x-expected': 'a duration like "1s", "5m" or "1h"' } as const;
 
@@ -48,10 +52,23 @@ export const correlatorConfigSchema = {
       additionalProperties: false,
       properties: {
         sqlite: { type: 'string', description: 'Path of the SQLite database file.', default: './wardwatch-data/wardwatch.db' },
+        postgres: { type: 'string', pattern: '^postgres(ql)?://', 'x-expected': 'a URL like "postgres://wardwatch@db.hospital.local/wardwatch"', description: 'PostgreSQL instead of SQLite (production); put the password in ${file:…} or PGPASSWORD.' },
       },
     },
     rules: { type: 'string', description: 'Directory of *.rules.yaml files; by default the rules/ folder shipped with Wardwatch.' },
     tick: { ...duration, default: '1s', description: 'How often timers (offline agents, windows) are evaluated.' },
+    topology: { type: 'string', description: 'Topology file (*.topology.yaml): what depends on what. Without one, every node stands alone.' },
+    correlation: correlationSectionSchema,
+    record: { type: 'string', description: 'Append every message the correlator receives to this JSON-lines file, for `wardwatch replay`.' },
+    influx: influxSectionSchema,
+    metrics: metricsSectionSchema('127.0.0.1:9742'),
+    language: ticketStageSchemas.language,
+    tickets: ticketStageSchemas.tickets,
+    sla: ticketStageSchemas.sla,
+    escalation: ticketStageSchemas.escalation,
+    notify: ticketStageSchemas.notify,
+    itsm: ticketStageSchemas.itsm,
+    api: ticketStageSchemas.api,
     log: {
       type: 'object',
       additionalProperties: false,

@@ -11,6 +11,7 @@ import type { AgentRecord } from '../evaluate/fleet.js';
 import type { ExternalAlert } from '../evaluate/external.js';
 import type { Silence } from '../correlate/silence.js';
 import type { RuleSet } from '../rules/compile.js';
+import type { Topology } from '../topology/topology.js';
 import type { CorrelatorMetrics } from '../observe/metrics.js';
 import type { CommitBatch, CommitResult, SequenceMark, Store } from '../store/store.js';
 import { planTickets } from '../ticket/ticket.js';
@@ -40,6 +41,12 @@ export interface PipelineOptions {
   clock?: () => number;
   /** Called with every raw input before it is processed (the recorder for replay). */
   onInput?: (topic: string, payload: Uint8Array, at: number) => void;
+  /** Called after each step with the engine's next deadline, so the shell can tick exactly then. */
+  onDeadline?: (at: number) => void;
+  /** Called with silences set or ended, so a recording replays them too. */
+  onControl?: (line: { at: number; silence: Silence } | { at: number; unsilence: { id: string; by: string } }) => void;
+  /** How long a decision sink may take before ingest moves on without it (default 5 s). */
+  sinkTimeoutMs?: number;
 }
 
 export class Pipeline {
@@ -71,6 +78,12 @@ export class Pipeline {
     });
   }
 
+  setTopology(topology: Topology): Promise<void> {
+    return this.enqueue(async () => {
+      await this.apply(this.opts.engine.handle({ type: 'topology', topology, at: this.clock() }), []);
+    });
+  }
+
   setRules(rules: RuleSet): Promise<void> {
     return this.enqueue(async () => {
       const at = this.clock();
@@ -89,14 +102,18 @@ export class Pipeline {
   /** Creates or updates a silence (maintenance window); stored with the decisions. */
   silence(silence: Silence): Promise<void> {
     return this.enqueue(async () => {
-      await this.apply(this.opts.engine.handle({ type: 'silence', silence, at: this.clock() }), []);
+      const at = this.clock();
+      this.opts.onControl?.({ at, silence });
+      await this.apply(this.opts.engine.handle({ type: 'silence', silence, at }), []);
     });
   }
 
   /** Ends a silence now; alerts it held that still fire open incidents. */
   unsilence(id: string, by: string): Promise<void> {
     return this.enqueue(async () => {
-      await this.apply(this.opts.engine.handle({ type: 'unsilence', id, by, at: this.clock() }), []);
+      const at = this.clock();
+      this.opts.onControl?.({ at, unsilence: { id, by } });
+      await this.apply(this.opts.engine.handle({ type: 'unsilence', id, by, at }), []);
     });
   }
 
@@ -167,9 +184,15 @@ export class Pipeline {
     if (decisions.length === 0) return;
     const result = await this.commit({ decisions, tickets: planTickets(decisions), sequences });
     this.count(decisions, result);
+    const deadline = this.opts.engine.nextDeadline();
+    if (deadline !== undefined) this.opts.onDeadline?.(deadline);
     for (const sink of this.opts.sinks) {
       try {
-        await sink.deliver(decisions, result);
+        // A sink that hangs (a notifier behind a black-holed route) must not stop ingest.
+        let timer: NodeJS.Timeout | undefined;
+        const limit = this.opts.sinkTimeoutMs ?? 5_000;
+        const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer after ${limit} ms`)), limit)));
+        await Promise.race([Promise.resolve().then(() => sink.deliver(decisions, result)), timeout]).finally(() => clearTimeout(timer));
       } catch (err) {
         this.opts.metrics.sinkFailures.inc({ sink: sink.name });
         if (this.limiter.allow(`sink:${sink.name}`) >= 0) this.opts.log.error('sink failed', { sink: sink.name, error: (err as Error).message });

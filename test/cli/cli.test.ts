@@ -41,7 +41,12 @@ t.test('a good config passes --check', async (t) => {
   writeFileSync(path, 'agent: { id: ws-0001, site: main, role: terminal, labels: { building: outpatient, floor: "2" } }\nbroker: { url: "mqtts://broker.hospital.local:8883" }\n');
   const r = runCli(['agent', '--config', path, '--check']);
   t.equal(r.status, 0, r.stderr);
-  t.match(r.stdout, /OK \(agent ws-0001, site main, role terminal, every 60s\)/, 'terminals default to a 60 s interval');
+  t.match(r.stdout, /OK \(agent ws-0001, site main, role terminal, every 60s, 0 check\(s\)\)/, 'terminals default to a 60 s interval');
+  const bad = join(dir, 'bad-cron.yaml');
+  writeFileSync(bad, 'agent: { id: ws-0001, site: main, role: server }\nbroker: { url: "mqtt://127.0.0.1:1" }\nchecks:\n  - { name: nightly-backup, type: backup, schedule: "0 99 * * *", path: /var/backups, max_age: 26h }\n');
+  const cron = runCli(['agent', '--config', bad, '--check']);
+  t.equal(cron.status, 2, '--check builds the checks: a bad cron expression is refused before the agent starts');
+  t.match(cron.stderr, /check nightly-backup: schedule "0 99 \* \* \*" is not a cron expression/);
 });
 
 t.test('rules check: exit status and file:line messages', async (t) => {

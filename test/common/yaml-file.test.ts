@@ -72,7 +72,7 @@ collect: { network: { exclude: lo } }
     title: X
     priority: P1
 `;
-  t.same(messages(unknownKind, ruleFileSchema), ['x.yaml:3:11: rules[0].kind: unknown kind "magic"; expected one of threshold, offline']);
+  t.same(messages(unknownKind, ruleFileSchema), ['x.yaml:3:11: rules[0].kind: unknown kind "magic"; expected one of threshold, offline, absence, rate, forecast, aggregate, composite']);
 });
 
 t.test('YAML syntax errors and unreadable files are reported, not thrown', async (t) => {

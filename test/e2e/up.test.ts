@@ -21,7 +21,7 @@ t.test('up starts, its agent reports, and SIGTERM stops it cleanly', async (t) =
   const dir = tmpDir(t);
   const port = await freePort();
   const up = startCli(t, ['up', '--port', String(port), '--interval', '1s'], { cwd: dir });
-  await up.waitFor(/Wardwatch is up/);
+  await up.waitFor(/Ctrl-C to stop/); // the banner's last line: everything before it has arrived
   t.match(up.output(), new RegExp(`broker\\s+mqtt://127\\.0\\.0\\.1:${port} \\(embedded, loopback only\\)`));
   const dbPath = join(dir, 'wardwatch-data', 'wardwatch.db');
   t.match(up.output(), /store\s+\S+wardwatch-data\/wardwatch\.db/, 'data goes under ./wardwatch-data by default');
@@ -47,7 +47,7 @@ t.test('up takes a free port when the one asked for is in use', async (t) => {
   const up = startCli(t, ['up', '--port', String(taken), '--interval', '1s'], { cwd: dir });
   const [, other] = await up.waitFor(/port \d+ is already in use \(another MQTT broker\?\); the embedded broker took port (\d+)/);
   t.not(Number(other), taken);
-  await up.waitFor(/Wardwatch is up/);
+  await up.waitFor(/Ctrl-C to stop/); // the banner's last line: everything before it has arrived
   await up.waitFor(new RegExp(`connected to broker\\s+part=agent broker=mqtt://127\\.0\\.0\\.1:${other}`), 10_000);
   t.equal(await up.kill('SIGTERM'), 0);
 });

@@ -15,6 +15,8 @@ export interface Mosquitto {
   start(): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<void>;
   readonly running: boolean;
+  /** The broker's process id while it runs (for SIGHUP reloads). */
+  readonly pid: number | undefined;
   log(): string;
 }
 
@@ -69,6 +71,9 @@ export async function startMosquitto(
     dir,
     get running() {
       return proc !== undefined && proc.exitCode === null && proc.signalCode === null;
+    },
+    get pid() {
+      return proc?.pid;
     },
     log: () => output,
     async start() {

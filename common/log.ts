@@ -4,6 +4,16 @@
 // of garbage cannot flood the log as well.
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
+
+/** The `log:` section of the agent's and the correlator's config files. */
+export const logSectionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    level: { enum: ['debug', 'info', 'warn', 'error'], default: 'info' },
+    format: { enum: ['text', 'json'], default: 'text', description: 'text for people on a terminal, json for journald and log shippers.' },
+  },
+} as const;
 export type Fields = Record<string, unknown>;
 
 export interface Logger {

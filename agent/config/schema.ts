@@ -2,6 +2,7 @@
 // validates a file against it, and unknown keys are errors so a typo never silently falls
 // back to a default.
 
+import { logSectionSchema } from '../../common/log.js';
 import type { FromSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN } from '../../common/duration.js';
 import { NAME_PATTERN } from '../../protocol/topics.js';
@@ -114,14 +115,7 @@ export const agentConfigSchema = {
     },
     checks: checksSchema,
     metrics: metricsSectionSchema('127.0.0.1:9741'),
-    log: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        level: { enum: ['debug', 'info', 'warn', 'error'], default: 'info' },
-        format: { enum: ['text', 'json'], default: 'text' },
-      },
-    },
+    log: logSectionSchema,
   },
 } as const;
 

@@ -45,19 +45,9 @@ Examples:
         await store.close();
         const out = terminalOut();
         if (opts.json) {
-          out.line(JSON.stringify(list.map(({ incident: i, ticket }) => ({
-            id: incidentRef(i.id),
-            state: i.state,
-            priority: i.priority,
-            priorityReason: i.priorityReason,
-            title: i.title,
-            root: i.root,
-            site: i.site,
-            openedAt: new Date(i.openedAt).toISOString(),
-            resolvedAt: i.resolvedAt !== undefined ? new Date(i.resolvedAt).toISOString() : null,
-            alerts: i.alerts.map((a) => ({ id: a.id, rule: a.rule, node: a.node, state: a.state, role: a.role, title: a.title })),
-            ticket: ticket ? { id: ticketRef(ticket.id), state: ticket.state, owner: ticket.owner ?? null } : null,
-          })), null, 2));
+          // The same view of an incident as the API's.
+          const { incidentView } = await import('../../correlator/api/views.js');
+          out.line(JSON.stringify(list.map(incidentView), null, 2));
           return;
         }
         if (list.length === 0) {

@@ -1,5 +1,6 @@
 // The correlator's config file (YAML), validated like every file Wardwatch reads.
 
+import { logSectionSchema } from '../../common/log.js';
 import type { FromSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN } from '../../common/duration.js';
 import { NAME_PATTERN } from '../../protocol/topics.js';
@@ -69,14 +70,7 @@ export const correlatorConfigSchema = {
     notify: ticketStageSchemas.notify,
     itsm: ticketStageSchemas.itsm,
     api: ticketStageSchemas.api,
-    log: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        level: { enum: ['debug', 'info', 'warn', 'error'], default: 'info' },
-        format: { enum: ['text', 'json'], default: 'text' },
-      },
-    },
+    log: logSectionSchema,
   },
 } as const;
 

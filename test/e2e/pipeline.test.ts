@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMosquitto } from '../helpers/mosquitto.js';
-import { startCli, type CliProcess } from '../helpers/cli.js';
+import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 import { eventually, tmpDir } from '../helpers/tmp.js';
 
 const breachRule = (threshold: number) => `rules:
@@ -119,6 +119,14 @@ t.test('agent → Mosquitto → correlator → incident → ticket', async (t) =
   const timeline = query<{ action: string }>('SELECT action FROM ticket_events ORDER BY id').map((r) => r.action);
   t.equal(timeline[0], 'opened');
   t.equal(timeline[timeline.length - 1], 'resolved');
+
+  // What a person sees of it from the command line.
+  const listed = runCli(['incidents', 'list', '--json', '--store', dbPath]);
+  t.equal(listed.status, 0, listed.stderr);
+  const [row] = JSON.parse(listed.stdout) as Array<{ ref: string; state: string; root: string; ticket: { ref: string; state: string } }>;
+  t.same([row?.ref, row?.state, row?.root, row?.ticket.ref, row?.ticket.state], ['INC-1', 'resolved', 'e2e-his-01', 'T-1', 'resolved']);
+  const table = runCli(['incidents', 'list', '--store', dbPath]);
+  t.match(table.stdout, /^INCIDENT\s+PRI\s+STATE\s+OPENED\s+ROOT\s+TICKET\s+TITLE\nINC-1\s+P3\s+resolved\s+.*e2e-his-01\s+T-1 resolved\s+Uptime of e2e-his-01/);
 
   // A clean stop exits 0.
   t.equal(await agent.kill('SIGTERM'), 0);

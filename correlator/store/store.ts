@@ -49,8 +49,11 @@ export interface StoredState extends EngineSnapshot {
   sequences: Map<string, number>;
 }
 
-/** Decides, when a ticket opens, its escalation policy and deadlines (pure; time passed in). */
-export type TicketTerms = (incident: Incident, at: number) => { policy?: string; responseDueAt?: number; resolutionDueAt?: number };
+/**
+ * A ticket's escalation policy and deadlines for a priority, counted from `from` (pure): when it
+ * opens, and again from its clock start when its incident's priority rises.
+ */
+export type TicketTerms = (priority: string, from: number) => { policy?: string; responseDueAt?: number; resolutionDueAt?: number };
 
 export interface TicketSettings {
   terms?: TicketTerms;

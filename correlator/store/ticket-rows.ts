@@ -74,7 +74,7 @@ async function openTicket(tx: Sql, op: Extract<TicketOp, { op: 'open' }>, settin
   const i: Incident = op.incident;
   if (await tx.get('SELECT ticket_id FROM ticket_incidents WHERE incident_id = ?', [i.id])) return;
   const rules = rootRules(i);
-  const terms = settings.terms?.(i, op.at) ?? {};
+  const terms = settings.terms?.(i.priority, op.at) ?? {};
   const window = settings.reopenWithinMs ?? 0;
   if (window > 0) {
     const candidates = await tx.all<TicketRow>(`SELECT * FROM tickets WHERE root = ? AND state = 'resolved' AND resolved_at >= ? ORDER BY resolved_at DESC LIMIT 5`, [i.root, op.at - window]);
@@ -120,6 +120,7 @@ export async function applyTicketOps(tx: Sql, ops: readonly TicketOp[], settings
       const rules = [...new Set([...json<string[]>(row.rules, []), ...(op.rules ?? [])])].sort();
       await tx.run('UPDATE tickets SET report = ?, priority = ?, rules = ?, updated_at = ? WHERE id = ?', [JSON.stringify(op.report), op.report.priority, JSON.stringify(rules), op.at, ticketId]);
       if (!op.quiet) await tx.run(TIMELINE_INSERT, [ticketId, op.at, SYSTEM_ACTOR, op.action, op.detail]);
+      if (op.report.priority < row.priority && (row.state === 'open' || row.state === 'acknowledged')) await raiseTerms(tx, row, op.report.priority, settings, op.at);
     } else if (row.state !== 'resolved' && row.state !== 'closed') {
       await tx.run(`UPDATE tickets SET state = 'resolved', resolved_at = ?, report = ?, updated_at = ? WHERE id = ?`, [op.at, JSON.stringify(op.report), op.at, ticketId]);
       await tx.run(TIMELINE_INSERT, [ticketId, op.at, SYSTEM_ACTOR, 'resolved', op.detail]);
@@ -127,6 +128,36 @@ export async function applyTicketOps(tx: Sql, ops: readonly TicketOp[], settings
       await tx.run('UPDATE tickets SET report = ?, updated_at = ? WHERE id = ?', [JSON.stringify(op.report), op.at, ticketId]);
     }
   }
+}
+
+/**
+ * A running ticket whose incident's priority rose ("P1" < "P3") gets the stricter deadlines,
+ * counted from its clock start as if it had opened at that priority, and that priority's
+ * escalation policy; steps of the new policy already due fire on the next timer tick. A met
+ * response deadline (acknowledged) stays met. Priority never lowers a deadline's urgency.
+ */
+async function raiseTerms(tx: Sql, row: TicketRow, priority: string, settings: TicketSettings, at: number): Promise<void> {
+  const terms = settings.terms?.(priority, Number(row.clock_from));
+  if (!terms) return;
+  // PostgreSQL returns BIGINT columns as strings.
+  const num = (v: number | null): number | null => (v === null ? null : Number(v));
+  const earlier = (a: number | null, b: number | undefined): number | null => (b === undefined ? a : a === null ? b : Math.min(a, b));
+  const [responseWas, resolutionWas] = [num(row.response_due_at), num(row.resolution_due_at)];
+  const responseDue = row.state === 'open' ? earlier(responseWas, terms.responseDueAt) : responseWas;
+  const resolutionDue = earlier(resolutionWas, terms.resolutionDueAt);
+  const newPolicy = terms.policy !== undefined && terms.policy !== row.policy;
+  await tx.run('UPDATE tickets SET policy = ?, steps_done = ?, response_due_at = ?, resolution_due_at = ? WHERE id = ?', [
+    newPolicy ? terms.policy : row.policy,
+    newPolicy ? 0 : Number(row.steps_done),
+    responseDue,
+    resolutionDue,
+    row.id,
+  ]);
+  const parts = [`${row.priority} → ${priority}`];
+  if (responseDue !== responseWas && responseDue !== null) parts.push(`respond by ${new Date(responseDue).toISOString()}`);
+  if (resolutionDue !== resolutionWas && resolutionDue !== null) parts.push(`resolve by ${new Date(resolutionDue).toISOString()}`);
+  if (newPolicy) parts.push(`escalation policy ${terms.policy}`);
+  await tx.run(TIMELINE_INSERT, [row.id, at, SYSTEM_ACTOR, 'priority-raised', parts.join('; ')]);
 }
 
 const PATCH_COLUMNS: Record<keyof TicketPatch, string> = {

@@ -105,9 +105,9 @@ export class TicketService implements DecisionSink {
       if (d.type !== 'incident.opened' && d.type !== 'incident.updated' && d.type !== 'incident.resolved') continue;
       const ticketId = byIncident.get(d.incident.id);
       if (ticketId === undefined) continue;
+      const raised = d.type === 'incident.updated' && d.incident.evidence.some((e) => e.event === 'priority' && e.at === d.incident.updatedAt);
       if (d.type === 'incident.updated') {
         const joined = d.incident.alerts.find((a) => a.id === d.alert);
-        const raised = d.incident.evidence.some((e) => e.event === 'priority' && e.at === d.incident.updatedAt);
         // Symptoms folding in never notify; a root-cause alert joining or a raised priority does.
         if (!((d.change === 'alert-joined' && joined?.role !== 'symptom') || raised)) continue;
       }
@@ -119,7 +119,10 @@ export class TicketService implements DecisionSink {
         this.send(ticket, kind, this.people(policy?.notify ?? [], at), at);
         await this.emit(kind, ticket, at, SYSTEM_ACTOR, d.reason);
       } else if (d.type === 'incident.updated') {
-        this.send(ticket, 'update', this.owner(ticket), at);
+        // A raised priority on a ticket nobody owns yet goes to whoever that priority's policy
+        // tells first: they were not told when it opened at the lower one.
+        const recipients = raised && !ticket.owner ? this.people(policyFor(this.opts.sla, ticket.priority, ticket.policy)?.notify ?? [], at) : this.owner(ticket);
+        this.send(ticket, 'update', recipients, at);
       } else if (d.type === 'incident.resolved' && ticket.state === 'resolved' && ticket.incidentId === d.incident.id) {
         this.send(ticket, 'resolved', this.owner(ticket), at);
         await this.emit('resolved', ticket, at, SYSTEM_ACTOR, d.reason);

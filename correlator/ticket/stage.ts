@@ -40,7 +40,7 @@ export function createTicketStage(config: CorrelatorConfig, deps: { store: Store
   const clock = deps.clock ?? Date.now;
   const t = config.tickets;
   const sla = t.escalation.sla;
-  store.configureTickets({ terms: (incident, at) => openingTerms(sla, incident.priority, at), reopenWithinMs: t.tickets.reopenWithinMs });
+  store.configureTickets({ terms: (priority, at) => openingTerms(sla, priority, at), reopenWithinMs: t.tickets.reopenWithinMs });
   const context = { language: t.tickets.language, timeZone: t.escalation.timeZone, ...(t.tickets.url ? { ticketUrl: t.tickets.url } : {}) };
   let service: TicketService | undefined;
   const notifier = new Notifier(t.notify, {

@@ -72,7 +72,7 @@ t.test('agent → Mosquitto → correlator → incident → ticket', async (t) =
   };
   const incident = () => {
     const rows = query<{ data: string }>('SELECT data FROM incidents ORDER BY id');
-    return rows.map((r) => JSON.parse(r.data) as { id: number; state: string; alerts: Array<{ rule: string; state: string; triggerTs?: number }>; evidence: Array<{ reason: string }> });
+    return rows.map((r) => JSON.parse(r.data) as { id: number; state: string; priority: string; alerts: Array<{ rule: string; state: string; triggerTs?: number }>; evidence: Array<{ reason: string }> });
   };
 
   // 1. The breach: one incident, one ticket, within 2 s of the sample that completed for: 3.
@@ -96,6 +96,9 @@ t.test('agent → Mosquitto → correlator → incident → ticket', async (t) =
   const offlineRow = query<{ data: string }>(`SELECT data FROM alerts WHERE rule = 'server-offline'`).map((r) => JSON.parse(r.data) as { reason: string; firedAt: number })[0];
   t.equal(offlineRow?.reason, 'last-will', 'raised by the Last Will, not by silence');
   t.ok((offlineRow?.firedAt ?? Infinity) - killedAt < 3_000, 'before three silent intervals could have passed');
+  // The offline rule is P2: the P3 incident rises, and its ticket with it.
+  await eventually(() => incident()[0]?.priority === 'P2', 5_000, 'priority raised to P2');
+  await eventually(() => query<{ priority: string }>('SELECT priority FROM tickets')[0]?.priority === 'P2', 5_000, 'ticket raised to P2');
 
   // 3. SIGKILL the correlator: the open incident survives, nothing is opened twice.
   await correlator.kill('SIGKILL');
@@ -118,6 +121,7 @@ t.test('agent → Mosquitto → correlator → incident → ticket', async (t) =
   t.equal(incident().length, 1, 'exactly one incident');
   const timeline = query<{ action: string }>('SELECT action FROM ticket_events ORDER BY id').map((r) => r.action);
   t.equal(timeline[0], 'opened');
+  t.ok(timeline.includes('priority-raised'), 'the raise is on the ticket timeline');
   t.equal(timeline[timeline.length - 1], 'resolved');
 
   // What a person sees of it from the command line.
@@ -126,7 +130,7 @@ t.test('agent → Mosquitto → correlator → incident → ticket', async (t) =
   const [row] = JSON.parse(listed.stdout) as Array<{ ref: string; state: string; root: string; ticket: { ref: string; state: string } }>;
   t.same([row?.ref, row?.state, row?.root, row?.ticket.ref, row?.ticket.state], ['INC-1', 'resolved', 'e2e-his-01', 'T-1', 'resolved']);
   const table = runCli(['incidents', 'list', '--store', dbPath]);
-  t.match(table.stdout, /^INCIDENT\s+PRI\s+STATE\s+OPENED\s+ROOT\s+TICKET\s+TITLE\nINC-1\s+P3\s+resolved\s+.*e2e-his-01\s+T-1 resolved\s+Uptime of e2e-his-01/);
+  t.match(table.stdout, /^INCIDENT\s+PRI\s+STATE\s+OPENED\s+ROOT\s+TICKET\s+TITLE\nINC-1\s+P2\s+resolved\s+.*e2e-his-01\s+T-1 resolved\s+Uptime of e2e-his-01/);
 
   // A clean stop exits 0.
   t.equal(await agent.kill('SIGTERM'), 0);

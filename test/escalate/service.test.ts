@@ -12,7 +12,7 @@ import type { NotifyRequest } from '../../correlator/notify/notifier.js';
 import { SqliteStore } from '../../correlator/store/sqlite.js';
 import { TicketService, type TicketEvent } from '../../correlator/ticket/service.js';
 import { planTickets } from '../../correlator/ticket/ticket.js';
-import { incident, opened, resolved, T0 } from '../helpers/incidents.js';
+import { incident, opened, raised, resolved, T0 } from '../helpers/incidents.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const MIN = 60_000;
@@ -37,7 +37,7 @@ const settings = resolveEscalationSections(
 
 function harness(t: { teardown(fn: () => void | Promise<void>): void }, path: string, clock: { now: number }) {
   const store = new SqliteStore(path);
-  store.configureTickets({ terms: (i, at) => openingTerms(settings.sla, i.priority, at), reopenWithinMs: 0 });
+  store.configureTickets({ terms: (priority, at) => openingTerms(settings.sla, priority, at), reopenWithinMs: 0 });
   const sent: NotifyRequest[] = [];
   const events: TicketEvent[] = [];
   const service = new TicketService({ store, log: silentLogger, sla: settings.sla, directory: settings.directory, autoCloseAfterMs: 60 * MIN, notify: (r) => void sent.push(r), clock: () => clock.now });
@@ -111,4 +111,21 @@ t.test('a P3 under 8x5 opened Friday 17:50 is due Monday 09:50', async (t) => {
   const friday1750 = Date.UTC(2026, 10, 20, 9, 50);
   const terms = openingTerms(settings.sla, 'P3', friday1750);
   t.equal(new Date(terms.responseDueAt).toISOString(), '2026-11-23T01:50:00.000Z');
+});
+
+t.test('a P3 raised to P1 gets the P1 clock from its opening and tells the first line', async (t) => {
+  const clock = { now: T0 };
+  const h = harness(t, join(tmpDir(t), 'esc.db'), clock);
+  const i = incident(1, 'his-db-01', T0, { priority: 'P3' });
+  const open = [opened(i)];
+  await h.service.deliver(open, await h.store.commit({ decisions: open, tickets: planTickets(open), sequences: [] }));
+  clock.now = T0 + 12 * MIN;
+  const up = [raised(i, 'P1', T0 + 12 * MIN)];
+  await h.service.deliver(up, await h.store.commit({ decisions: up, tickets: planTickets(up), sequences: [] }));
+  t.match(h.sent.at(-1), { kind: 'update', priority: 'P1', recipients: [{ name: '张伟' }] }, 'nobody owns it: the on-call first line hears of the raise');
+  t.equal((await h.store.getTicket(1))?.ticket.responseDueAt, T0 + 15 * MIN, 'due 15 min after opening, not 2 h');
+  clock.now = T0 + 16 * MIN;
+  await h.service.tick();
+  t.match(h.events.filter((e) => e.type === 'breached'), [{ detail: /P1 response time/ }], 'and breached on the P1 clock');
+  t.match(h.sent.filter((s) => s.kind === 'escalated'), [{ step: 1, recipients: [{ name: '陈刚' }] }], 'the 10 min step, already due, fires');
 });

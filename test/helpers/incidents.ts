@@ -57,3 +57,13 @@ export function joined(i: Incident, a: IncidentAlert, at: number): Decision {
   i.updatedAt = at;
   return { type: 'incident.updated', incident: structuredClone(i), reason: `alert ${a.rule} joined`, change: 'alert-joined', alert: a.id };
 }
+
+/** The engine's decision when an open incident's priority rises (an alert with more impact joined). */
+export function raised(i: Incident, to: Priority, at: number): Decision {
+  const from = i.priority;
+  i.priority = to;
+  i.priorityReason = `rule server-offline sets ${to}`;
+  i.updatedAt = at;
+  i.evidence.push({ at, alert: i.root, event: 'priority', reason: 'impact', detail: `priority raised from ${from}: ${i.priorityReason}` });
+  return { type: 'incident.updated', incident: structuredClone(i), reason: `priority ${from} → ${to}`, change: 'priority' };
+}

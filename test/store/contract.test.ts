@@ -8,7 +8,7 @@ import { PostgresStore } from '../../correlator/store/postgres.js';
 import { SqliteStore } from '../../correlator/store/sqlite.js';
 import type { Store } from '../../correlator/store/store.js';
 import { planTickets } from '../../correlator/ticket/ticket.js';
-import { alert, incident, joined, opened, resolved, T0 } from '../helpers/incidents.js';
+import { alert, incident, joined, opened, raised, resolved, T0 } from '../helpers/incidents.js';
 import { tempDatabase } from '../helpers/postgres.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -164,7 +164,7 @@ const cases: Case[] = [
   {
     name: 'ticket terms, escalation steps and breaches persist on the ticket',
     async run(t, store, reopen) {
-      store.configureTickets({ terms: (i, at) => ({ policy: `policy-${i.priority}`, responseDueAt: at + 15 * MIN, resolutionDueAt: at + 240 * MIN }) });
+      store.configureTickets({ terms: (priority, at) => ({ policy: `policy-${priority}`, responseDueAt: at + 15 * MIN, resolutionDueAt: at + 240 * MIN }) });
       await commit(store, [opened(incident(1, 'his-db-01', T0, { priority: 'P1' }))]);
       t.same((await store.act(1, { kind: 'escalate', step: 1, detail: 'x' }, T0)).ok ? 'ok' : 'refused', 'refused', 'steps run in order');
       t.ok((await store.act(1, { kind: 'escalate', step: 0, detail: 'step 1: second line' }, T0 + 15 * MIN)).ok);
@@ -176,6 +176,30 @@ const cases: Case[] = [
       const ticket = await again.ticketForIncident(1);
       t.match(ticket, { policy: 'policy-P1', responseDueAt: T0 + 15 * MIN, resolutionDueAt: T0 + 240 * MIN, stepsDone: 1, breached: ['response'] });
       t.same((await again.listTickets({ state: 'active' })).map((x) => x.id), [1]);
+    },
+  },
+  {
+    name: 'a raised priority tightens the deadlines from the ticket clock and switches policy',
+    async run(t, store, reopen) {
+      const respond: Record<string, number> = { P1: 15 * MIN, P2: 30 * MIN, P3: 120 * MIN };
+      store.configureTickets({ terms: (priority, at) => ({ policy: `policy-${priority}`, responseDueAt: at + (respond[priority] ?? 0), resolutionDueAt: at + 480 * MIN }) });
+      const i = incident(1, 'his-db-01', T0, { priority: 'P3' });
+      await commit(store, [opened(i)]);
+      t.ok((await store.act(1, { kind: 'escalate', step: 0, detail: 'step 1' }, T0 + 5 * MIN)).ok);
+      await commit(store, [raised(i, 'P2', T0 + 10 * MIN)]);
+      await store.close();
+      const again = await reopen();
+      t.teardown(() => again.close());
+      const got = await again.getTicket(1);
+      t.match(got?.ticket, { priority: 'P2', policy: 'policy-P2', stepsDone: 0, responseDueAt: T0 + 30 * MIN, resolutionDueAt: T0 + 480 * MIN }, 'P2 terms counted from the opening, not from the raise');
+      const entry = got?.timeline.find((e) => e.action === 'priority-raised');
+      t.equal(entry?.detail, `P3 → P2; respond by ${new Date(T0 + 30 * MIN).toISOString()}; escalation policy policy-P2`);
+
+      // Acknowledged: the response was met, so only the resolution deadline may tighten.
+      t.ok((await again.act(1, { kind: 'acknowledge', actor: 'zhang.wei' }, T0 + 12 * MIN)).ok);
+      again.configureTickets({ terms: (priority, at) => ({ policy: `policy-${priority}`, responseDueAt: at + (respond[priority] ?? 0), resolutionDueAt: at + (priority === 'P1' ? 240 : 480) * MIN }) });
+      await commit(again, [raised(i, 'P1', T0 + 20 * MIN)]);
+      t.match((await again.getTicket(1))?.ticket, { priority: 'P1', responseDueAt: T0 + 30 * MIN, resolutionDueAt: T0 + 240 * MIN, acknowledgedAt: T0 + 12 * MIN });
     },
   },
   {

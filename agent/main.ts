@@ -9,6 +9,7 @@ import type { Collector } from './collect/collector.js';
 import { collectInventory } from './collect/inventory.js';
 import { createCollectors } from './collect/registry.js';
 import { Counters } from './publish/counters.js';
+import { lockDataDir } from './publish/data-dir-lock.js';
 import { AgentSession } from './publish/session.js';
 import { Spool } from './publish/spool.js';
 import { withSpoolFields } from './publish/spool-fields.js';
@@ -60,6 +61,16 @@ export async function collectAll(collectors: Collector[], now: number, log: Logg
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
   // Checks first: a check with a mistake stops the agent before it says hello to the broker.
   const checks = await prepareChecks(config, log);
+  const lock = lockDataDir(config.dataDir);
+  try {
+    return await runAgent(config, log, checks, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function runAgent(config: AgentConfig, log: Logger, checks: ScheduledCheck[], lock: { release(): void }): Promise<RunningAgent> {
   const counters = new Counters(config.dataDir);
   const intervalS = config.intervalMs / 1000;
   const inventory: Inventory = await collectInventory({ role: config.role, version: VERSION, intervalS, labels: { ...config.labels }, checks: config.checks.map((c) => c.name) });
@@ -142,6 +153,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       await session.stop();
       await metricsServer?.close();
       outbox.close();
+      lock.release();
       log.info('agent stopped', { agent: config.id });
     },
   };

@@ -92,6 +92,8 @@ export async function startCorrelator(config: CorrelatorConfig, log: Logger, opt
   };
   const flusher = setInterval(() => void pipeline.flushMarks(), 2_000);
 
+  // A save that also gets a SIGHUP reloads twice: the same errors are listed once.
+  let lastRejected = '';
   async function reload(): Promise<{ ok: boolean; errors: string[] }> {
     const next = loadRules(config.rulesDir);
     const nextTopology = config.topologyPath ? loadTopology(config.topologyPath) : undefined;
@@ -99,13 +101,16 @@ export async function startCorrelator(config: CorrelatorConfig, log: Logger, opt
     if (!next.ok || (nextTopology && !nextTopology.ok)) {
       metrics.rulesReloadSuccess.set(0);
       const errors = problems.map(formatError);
-      log.error('reload rejected; the running rules and topology stay', { errors: errors.length });
-      for (const e of errors) log.error(e);
+      const same = errors.join('\n') === lastRejected;
+      lastRejected = errors.join('\n');
+      log.error(same ? 'reload rejected again with the same errors; the running rules and topology stay' : 'reload rejected; the running rules and topology stay', { errors: errors.length });
+      if (!same) for (const e of errors) log.error(e);
       return { ok: false, errors };
     }
     if (nextTopology?.ok) await pipeline.setTopology(nextTopology.topology);
     await pipeline.setRules(next.ruleSet);
     metrics.rulesReloadSuccess.set(1);
+    lastRejected = '';
     log.info('rules reloaded', { rules: next.ruleSet.rules.length, ...(nextTopology?.ok ? { topology_nodes: nextTopology.topology.size } : {}) });
     return { ok: true, errors: [] };
   }

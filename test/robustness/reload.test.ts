@@ -41,6 +41,18 @@ t.test('SIGHUP with a broken rule file keeps the running rules', async (t) => {
   t.match(correlator.output(), /cpu\.rules\.yaml:6:13: rules\[0\]\.metric: .*"usage_prcent"; did you mean "cpu\.usage_percent"/, 'the error names file, line and column');
   t.match(correlator.output(), /cpu\.rules\.yaml:1:8: rules: expected a list, got 42/);
   t.notMatch(correlator.output(), /^\s+at /m, 'no stack trace');
+
+  // The same broken file reloaded again (a save and a SIGHUP both fire): its errors are listed once.
+  const listed = () => (correlator.output().match(/cpu\.rules\.yaml:1:8: rules: expected a list, got 42/g) ?? []).length;
+  const again = () => (correlator.output().match(/reload rejected again with the same errors/g) ?? []).length;
+  const listedBefore = listed();
+  writeFileSync(ruleFile, 'rules: 42\n');
+  correlator.proc.kill('SIGHUP');
+  await eventually(() => listed() > listedBefore, 30_000, 'the errors listed');
+  const againBefore = again();
+  correlator.proc.kill('SIGHUP');
+  await eventually(() => again() > againBefore, 30_000, 'the repeat noted');
+  t.equal(listed(), listedBefore + 1, 'listed once, not once per reload');
   t.equal(correlator.proc.exitCode, null, 'still running');
 
   // The old rule set still works.

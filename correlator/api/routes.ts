@@ -86,7 +86,12 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const q = req.query as Record<string, string | undefined>;
     const state = q.state ?? 'all';
     if (!TICKET_STATES.includes(state)) throw new ApiError('bad-request', `state: expected one of ${TICKET_STATES.join(', ')}, got "${state}"`);
-    const list = await ctx.store.listTickets({ state: state as 'all', limit: limitOf(q) });
+    let beforeId: number | undefined;
+    if (q.before !== undefined) {
+      beforeId = parseTicketRef(q.before);
+      if (beforeId === undefined) throw new ApiError('bad-request', `before: expected a ticket such as T-120, got "${q.before}"`);
+    }
+    const list = await ctx.store.listTickets({ state: state as 'all', limit: limitOf(q), ...(beforeId !== undefined ? { beforeId } : {}) });
     return { tickets: list.map((t) => ticketView(t, { nextEscalationAt: ctx.tickets.nextEscalation(t) })) };
   });
 

@@ -136,8 +136,18 @@ export class SqlStore implements Store {
 
   async listTickets(q: TicketQuery = {}): Promise<Ticket[]> {
     const state = q.state ?? 'all';
-    const where = state === 'all' ? '' : state === 'active' ? `WHERE state IN ('open', 'acknowledged')` : 'WHERE state = ?';
-    const params = state === 'all' || state === 'active' ? [] : [state];
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (state === 'active') conditions.push(`state IN ('open', 'acknowledged')`);
+    else if (state !== 'all') {
+      conditions.push('state = ?');
+      params.push(state);
+    }
+    if (q.beforeId !== undefined) {
+      conditions.push('id < ?');
+      params.push(q.beforeId);
+    }
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const rows = await this.driver.all<TicketRow>(`SELECT * FROM tickets ${where} ORDER BY id DESC LIMIT ?`, [...params, q.limit ?? 200]);
     return rows.map(ticketFromRow);
   }

@@ -43,6 +43,8 @@ export interface TicketQuery {
   /** One state, "active" (open or acknowledged) or "all". */
   state?: TicketState | 'active' | 'all';
   limit?: number;
+  /** Only tickets with a smaller id: the next page of the newest-first listing. */
+  beforeId?: number;
 }
 
 export interface StoredState extends EngineSnapshot {

@@ -41,6 +41,8 @@ export interface TicketServiceOptions {
   notify?: (req: NotifyRequest) => void;
   followers?: TicketFollower[];
   clock?: () => number;
+  /** Tickets read per query by the timer. */
+  pageSize?: number;
 }
 
 export class TicketService implements DecisionSink {
@@ -154,9 +156,9 @@ export class TicketService implements DecisionSink {
     this.ticking = true;
     try {
       const now = this.clock();
-      for (const ticket of await this.opts.store.listTickets({ state: 'active', limit: 5_000 })) await this.timers(ticket, now);
+      for await (const ticket of this.every('active')) await this.timers(ticket, now);
       if (this.opts.autoCloseAfterMs > 0) {
-        for (const ticket of await this.opts.store.listTickets({ state: 'resolved', limit: 5_000 })) {
+        for await (const ticket of this.every('resolved')) {
           if (ticket.resolvedAt !== undefined && now - ticket.resolvedAt >= this.opts.autoCloseAfterMs) {
             await this.act(ticket.id, { kind: 'close', actor: SYSTEM_ACTOR, reason: 'closed automatically after resolution' });
           }
@@ -166,6 +168,18 @@ export class TicketService implements DecisionSink {
       if (this.limiter.allow('tick') >= 0) this.opts.log.error('ticket timers failed; retrying next tick', { error: (err as Error).message });
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /** Every ticket in a state, a page at a time, so no ticket is beyond a listing limit. */
+  private async *every(state: 'active' | 'resolved'): AsyncGenerator<Ticket> {
+    const limit = this.opts.pageSize ?? 500;
+    let beforeId: number | undefined;
+    for (;;) {
+      const page = await this.opts.store.listTickets({ state, limit, ...(beforeId !== undefined ? { beforeId } : {}) });
+      yield* page;
+      if (page.length < limit) return;
+      beforeId = page[page.length - 1]!.id;
     }
   }
 

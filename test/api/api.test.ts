@@ -66,6 +66,9 @@ t.test('tickets through the API', async (t) => {
   }, 10_000, 'T-1 reopened');
   t.match(reopened, { reopened: 1, owner: 'li.na', incident: 'INC-3' });
   t.equal((await api.call('GET', '/api/v1/tickets?state=all', { token: TOKENS.noc })).json.tickets.length, 2, 'no third ticket');
+  const page1 = (await api.call('GET', '/api/v1/tickets?limit=1', { token: TOKENS.noc })).json.tickets;
+  const page2 = (await api.call('GET', `/api/v1/tickets?limit=1&before=${page1[0].ref}`, { token: TOKENS.noc })).json.tickets;
+  t.same([...page1, ...page2].map((x: { ref: string }) => x.ref), ['T-2', 'T-1'], 'newest first, a page at a time');
 });
 
 t.test('bad requests get clear 4xx answers from the catalogue', async (t) => {
@@ -83,6 +86,7 @@ t.test('bad requests get clear 4xx answers from the catalogue', async (t) => {
     ['unknown ticket', ['POST', '/api/v1/tickets/T-99/notes', { body: { text: 'x' } }], 404, 'not-found'],
     ['unknown endpoint', ['GET', '/api/v1/nothing', {}], 404, 'not-found'],
     ['bad query', ['GET', '/api/v1/tickets?state=done', {}], 400, 'bad-request', /state: expected one of/],
+    ['bad page', ['GET', '/api/v1/tickets?before=yesterday', {}], 400, 'bad-request', /before: expected a ticket such as T-120/],
     ['silence without an end', ['POST', '/api/v1/silences', { body: { comment: 'x', nodes: ['a'] } }], 400, 'bad-request', /ends_at or duration/],
     ['silence holding everything', ['POST', '/api/v1/silences', { body: { comment: 'x', duration: '1h' } }], 400, 'bad-request', /needs matchers or nodes/],
     ['not an Alertmanager payload', ['POST', '/api/v1/ingest/alertmanager', { body: { version: '3', alerts: [] } }], 400, 'bad-request', /Alertmanager/],

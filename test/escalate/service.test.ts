@@ -35,12 +35,12 @@ const settings = resolveEscalationSections(
   },
 );
 
-function harness(t: { teardown(fn: () => void | Promise<void>): void }, path: string, clock: { now: number }) {
+function harness(t: { teardown(fn: () => void | Promise<void>): void }, path: string, clock: { now: number }, pageSize?: number) {
   const store = new SqliteStore(path);
   store.configureTickets({ terms: (priority, at) => openingTerms(settings.sla, priority, at), reopenWithinMs: 0 });
   const sent: NotifyRequest[] = [];
   const events: TicketEvent[] = [];
-  const service = new TicketService({ store, log: silentLogger, sla: settings.sla, directory: settings.directory, autoCloseAfterMs: 60 * MIN, notify: (r) => void sent.push(r), clock: () => clock.now });
+  const service = new TicketService({ store, log: silentLogger, sla: settings.sla, directory: settings.directory, autoCloseAfterMs: 60 * MIN, notify: (r) => void sent.push(r), clock: () => clock.now, ...(pageSize ? { pageSize } : {}) });
   service.onTicketEvent((e) => events.push(e));
   service.onTicketEvent(() => {
     throw new Error('a broken listener');
@@ -105,6 +105,24 @@ t.test('acknowledging stops escalation; resolved tickets close after the configu
   await h.service.tick();
   t.equal((await h.store.getTicket(1))?.ticket.state, 'closed', 'closed an hour after resolution');
   t.match(h.events.map((e) => e.type), ['acknowledged', 'resolved', 'closed']);
+});
+
+t.test('the timer reaches every ticket, however many there are', async (t) => {
+  const clock = { now: T0 };
+  const h = harness(t, join(tmpDir(t), 'esc.db'), clock, 2);
+  const decisions = [1, 2, 3, 4, 5].map((n) => opened(incident(n, `his-app-0${n}`, T0, { priority: 'P1' })));
+  await h.store.commit({ decisions, tickets: planTickets(decisions), sequences: [] });
+  t.ok((await h.service.act(3, { kind: 'acknowledge', actor: 'zhang.wei' })).ok);
+  clock.now = T0 + 10 * MIN;
+  await h.service.tick();
+  const escalated = h.events.filter((e) => e.type === 'escalated').map((e) => e.ticket.id);
+  t.same(escalated.sort(), [1, 2, 4, 5], 'all four unacknowledged tickets escalate, three pages of two');
+  await h.service.act(1, { kind: 'resolve', actor: 'li.na', note: 'restarted' });
+  await h.service.act(2, { kind: 'resolve', actor: 'li.na', note: 'restarted' });
+  await h.service.act(4, { kind: 'resolve', actor: 'li.na', note: 'restarted' });
+  clock.now = T0 + 80 * MIN;
+  await h.service.tick();
+  t.same(h.events.filter((e) => e.type === 'closed').map((e) => e.ticket.id).sort(), [1, 2, 4], 'and every resolved one closes');
 });
 
 t.test('a P3 under 8x5 opened Friday 17:50 is due Monday 09:50', async (t) => {

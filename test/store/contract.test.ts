@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Decision } from '../../correlator/engine/engine.js';
 import { PostgresStore } from '../../correlator/store/postgres.js';
 import { SqliteStore } from '../../correlator/store/sqlite.js';
-import type { Store } from '../../correlator/store/store.js';
+import type { Store, TicketQuery } from '../../correlator/store/store.js';
 import { planTickets } from '../../correlator/ticket/ticket.js';
 import { alert, incident, joined, opened, raised, resolved, T0 } from '../helpers/incidents.js';
 import { tempDatabase } from '../helpers/postgres.js';
@@ -176,6 +176,20 @@ const cases: Case[] = [
       const ticket = await again.ticketForIncident(1);
       t.match(ticket, { policy: 'policy-P1', responseDueAt: T0 + 15 * MIN, resolutionDueAt: T0 + 240 * MIN, stepsDone: 1, breached: ['response'] });
       t.same((await again.listTickets({ state: 'active' })).map((x) => x.id), [1]);
+    },
+  },
+  {
+    name: 'tickets list newest first, a page at a time, within a state',
+    async run(t, store) {
+      for (let n = 1; n <= 5; n++) await commit(store, [opened(incident(n, `kiosk-${n}`, T0 + n))]);
+      t.ok((await store.act(4, { kind: 'acknowledge', actor: 'zhang.wei' }, T0 + 10)).ok);
+      t.ok((await store.act(2, { kind: 'resolve', actor: 'zhang.wei', note: 'replaced the cable' }, T0 + 10)).ok);
+      const ids = async (q: TicketQuery) => (await store.listTickets(q)).map((x) => x.id);
+      t.same(await ids({ state: 'all', limit: 2 }), [5, 4]);
+      t.same(await ids({ state: 'all', limit: 2, beforeId: 4 }), [3, 2]);
+      t.same(await ids({ state: 'active', limit: 2, beforeId: 4 }), [3, 1], 'the resolved T-2 is not active');
+      t.same(await ids({ state: 'open', beforeId: 5 }), [3, 1], 'nor is the acknowledged T-4 open');
+      t.same(await ids({ state: 'active', beforeId: 1 }), []);
     },
   },
   {

@@ -61,7 +61,7 @@ export async function startCorrelator(config: CorrelatorConfig, log: Logger, opt
   const ts = timeseries ? [timeseries] : [];
   const tickets = createTicketStage(config, { store, metrics, log, clock });
   let onDeadline: (at: number) => void = () => {};
-  const pipeline = new Pipeline({ onDeadline: (at) => onDeadline(at), engine, store, sinks: [...(opts.sinks ?? []), ...ts, tickets.service], messageSinks: [...(opts.messageSinks ?? []), ...ts], metrics, log, clock, ...(recorder ? { onInput: (topic, payload, at) => recorder.record(topic, payload, at), onControl: (line) => recorder.control(line) } : {}) });
+  const pipeline = new Pipeline({ onDeadline: (at) => onDeadline(at), engine, store, sinks: [...(opts.sinks ?? []), ...ts, tickets.service], messageSinks: [...(opts.messageSinks ?? []), ...ts], metrics, log, clock, maxAgents: config.maxAgents, ...(recorder ? { onInput: (topic, payload, at) => recorder.record(topic, payload, at), onControl: (line) => recorder.control(line) } : {}) });
   // Alerts restored from the store whose rule has gone since the last run resolve now.
   await pipeline.setRules(rules.ruleSet);
   metrics.rulesReloadSuccess.set(1);

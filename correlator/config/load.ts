@@ -25,6 +25,7 @@ export interface CorrelatorConfig {
   store: { sqlite: string; postgres?: string };
   rulesDir: string;
   tickMs: number;
+  maxAgents: number;
   /** Topology file; absent: every node stands alone. */
   topologyPath?: string;
   correlation: CorrelationSettings;
@@ -58,6 +59,7 @@ export function resolveCorrelatorConfig(file: CorrelatorConfigFile, baseDir = pr
     store: { sqlite: resolve(baseDir, file.store?.sqlite ?? './wardwatch-data/wardwatch.db'), ...(file.store?.postgres ? { postgres: file.store.postgres } : {}) },
     rulesDir: file.rules !== undefined ? resolve(baseDir, file.rules) : SHIPPED_RULES,
     tickMs: durationMs(file.tick ?? '1s'),
+    maxAgents: file.max_agents ?? 50_000,
     ...(file.topology !== undefined ? { topologyPath: resolve(baseDir, file.topology) } : {}),
     correlation: resolveCorrelationSection(file.correlation),
     ...(file.record !== undefined ? { recordPath: resolve(baseDir, file.record) } : {}),

@@ -58,6 +58,12 @@ export const correlatorConfigSchema = {
     },
     rules: { type: 'string', description: 'Directory of *.rules.yaml files; by default the rules/ folder shipped with Wardwatch.' },
     tick: { ...duration, default: '1s', description: 'How often timers (offline agents, windows) are evaluated.' },
+    max_agents: {
+      type: 'integer',
+      minimum: 1,
+      default: 50_000,
+      description: 'Agents the correlator tracks at most; messages from further agents are rejected and counted (reason fleet-full), so a broker that lets anyone publish cannot grow its memory without bound.',
+    },
     topology: { type: 'string', description: 'Topology file (*.topology.yaml): what depends on what. Without one, every node stands alone.' },
     correlation: correlationSectionSchema,
     record: { type: 'string', description: 'Append every message the correlator receives to this JSON-lines file, for `wardwatch replay`.' },

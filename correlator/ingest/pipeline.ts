@@ -47,6 +47,8 @@ export interface PipelineOptions {
   onControl?: (line: { at: number; silence: Silence } | { at: number; unsilence: { id: string; by: string } }) => void;
   /** How long a decision sink may take before ingest moves on without it (default 5 s). */
   sinkTimeoutMs?: number;
+  /** Agents tracked at most; a message from one more is rejected, so memory stays bounded. */
+  maxAgents?: number;
 }
 
 export class Pipeline {
@@ -134,6 +136,12 @@ export class Pipeline {
     this.stopped = true;
   }
 
+  private reject(reason: string, topic: string, detail: string): void {
+    this.opts.metrics.messagesInvalid.inc({ reason });
+    const suppressed = this.limiter.allow(`invalid:${reason}`);
+    if (suppressed >= 0) this.opts.log.warn('message rejected', { reason, topic: topic.slice(0, 120), detail, ...(suppressed ? { suppressed } : {}) });
+  }
+
   private takeMarks(): SequenceMark[] {
     const marks = [...this.pendingMarks].map(([agent, seq]) => ({ agent, seq }));
     this.pendingMarks.clear();
@@ -144,15 +152,12 @@ export class Pipeline {
     const { metrics, log, engine } = this.opts;
     this.opts.onInput?.(topic, payload, at);
     const decoded = decode(topic, payload);
-    if (!decoded.ok) {
-      metrics.messagesInvalid.inc({ reason: decoded.code });
-      const suppressed = this.limiter.allow(`invalid:${decoded.code}`);
-      if (suppressed >= 0) {
-        log.warn('message rejected', { reason: decoded.code, topic: topic.slice(0, 120), detail: decoded.detail, ...(suppressed ? { suppressed } : {}) });
-      }
-      return;
-    }
+    if (!decoded.ok) return this.reject(decoded.code, topic, decoded.detail);
     const message = decoded.message;
+    const max = this.opts.maxAgents;
+    if (max !== undefined && engine.fleet.agents.size >= max && !engine.fleet.get(message.agent)) {
+      return this.reject('fleet-full', topic, `agent ${message.agent} would be one more than max_agents (${max})`);
+    }
     metrics.messagesReceived.inc({ kind: message.kind });
     if (message.kind === 'metrics') metrics.samplesReceived.inc(message.samples.length);
     const duplicatesBefore = engine.duplicates;

@@ -16,6 +16,7 @@ import { createCorrelatorMetrics } from '../../correlator/observe/metrics.js';
 import { SqliteStore } from '../../correlator/store/sqlite.js';
 import { decode, REJECT_CODES } from '../../protocol/decode.js';
 import { hostileInput, type Input } from '../helpers/hostile.js';
+import { cpu, metrics as metricsMessage } from '../helpers/messages.js';
 import { startCli } from '../helpers/cli.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { CPU_RULE, OFFLINE_RULE, rulesFrom } from '../helpers/rules.js';
@@ -97,6 +98,26 @@ t.test('pipeline: engine and store take anything, count every reject, keep incid
   t.ok(list.every((l) => l.ticket), 'every incident has its ticket');
   t.equal(new Set(list.map((l) => l.incident.id)).size, list.length);
   t.comment(`pipeline: ${inputs.length} inputs, ${rejected} rejected, ${list.length} incidents, ${(await counts(metrics.registry, 'wardwatch_messages_duplicate_total')).get('') ?? 0} redeliveries dropped`);
+});
+
+t.test('pipeline: agents beyond max_agents are refused and counted; known agents still get through', async (t) => {
+  const store = new SqliteStore(join(tmpDir(t), 'w.db'));
+  t.teardown(() => store.close());
+  const metrics = createCorrelatorMetrics();
+  const lines: string[] = [];
+  const T = 1_763_773_200_000;
+  const engine = new Engine(rulesFrom(`rules:${CPU_RULE}${OFFLINE_RULE}`));
+  const pipeline = new Pipeline({ engine, store, sinks: [], metrics, log: createLogger({ write: (l) => lines.push(l) }), clock: () => T, maxAgents: 3 });
+  const send = (agent: string, seq: number, value: number) => pipeline.message(`wardwatch/v1/main/${agent}/metrics`, Buffer.from(JSON.stringify(metricsMessage(agent, seq, T + seq, [cpu(value)]))));
+  for (let n = 1; n <= 20; n++) await send(`ws-${String(n).padStart(3, '0')}`, 1, 10);
+  await send('ws-001', 2, 10);
+  await pipeline.drain();
+  t.same([...engine.fleet.agents.keys()], ['ws-001', 'ws-002', 'ws-003'], 'the first three are tracked, no more');
+  t.equal(engine.fleet.get('ws-001')?.lastSeq, 2, 'a tracked agent is still heard');
+  t.equal((await counts(metrics.registry, 'wardwatch_messages_invalid_total')).get('fleet-full'), 17, 'every refusal counted');
+  const logged = lines.filter((l) => l.includes('fleet-full'));
+  t.equal(logged.length, 1, 'one log line for the burst');
+  t.match(logged[0], /ws-004 would be one more than max_agents \(3\)/);
 });
 
 t.test('a running correlator behind a real Mosquitto: stays up, counts, bounded memory', async (t) => {

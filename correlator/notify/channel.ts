@@ -8,7 +8,7 @@ import type { Person } from '../escalate/policy.js';
 import type { Message } from './message.js';
 
 /** Stable outcome codes, counted in metrics and stored with dead letters. */
-export type SendCode = 'http-4xx' | 'http-5xx' | 'throttled' | 'rejected' | 'timeout' | 'network' | 'smtp-temporary' | 'smtp-permanent' | 'no-recipients' | 'bad-template';
+export type SendCode = 'http-4xx' | 'http-5xx' | 'throttled' | 'rejected' | 'timeout' | 'network' | 'tls' | 'smtp-temporary' | 'smtp-permanent' | 'no-recipients' | 'bad-template';
 
 export type SendResult = { ok: true } | { ok: false; retry: boolean; throttled?: boolean; code: SendCode; detail: string };
 

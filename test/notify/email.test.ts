@@ -1,6 +1,7 @@
-// E-mail against a real SMTP server started by the test (smtp-server) with STARTTLS and a
-// certificate from a CA the test makes: recipients, subject and a UTF-8 Chinese body arrive
-// intact; a permanent refusal (5xx) is a dead letter, a temporary one (4xx) is retried.
+// E-mail against a real SMTP server started by the test (smtp-server), over STARTTLS or
+// implicit TLS, with a certificate from a CA the test makes: recipients, subject and a UTF-8
+// Chinese body arrive intact; a permanent refusal (5xx) is a dead letter, a temporary one (4xx)
+// is retried; a server the CA did not sign gets nothing.
 
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
@@ -117,6 +118,48 @@ t.test('e-mail over STARTTLS with an own CA: recipients, subject, Chinese body',
   await until(() => recorded.length === 3, 10_000);
   t.equal(refusals - before, 1, 'refused once with 451');
   t.equal(recorded[2]?.status, 'sent', '4xx: temporary, retried until accepted');
+});
+
+t.test('e-mail over implicit TLS (port 465 style); a certificate from another CA is refused', async (t) => {
+  const dir = tmpDir(t);
+  const { key, cert } = makeCertificate(dir);
+  const other = makeCertificate(tmpDir(t));
+  const mails: Array<{ to: string[]; secure: boolean }> = [];
+  const server = new SMTPServer({
+    secure: true,
+    key: readFileSync(key),
+    cert: readFileSync(cert),
+    authOptional: true,
+    logger: false,
+    onData(stream, session, cb) {
+      stream.resume();
+      stream.on('end', () => {
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), secure: session.secure });
+        cb();
+      });
+    },
+  });
+  // The client that does not trust the certificate hangs up during the handshake.
+  const handshakeErrors: string[] = [];
+  server.on('error', (err) => void handshakeErrors.push(err.message));
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+
+  const { notifier, recorded } = setup(t, {
+    mail: { type: 'email', host: '127.0.0.1', port, tls: 'implicit', ca: cert, from: 'wardwatch@hospital.local' },
+    wrong: { type: 'email', host: '127.0.0.1', port, tls: 'implicit', ca: other.cert, from: 'wardwatch@hospital.local' },
+  });
+  notifier.notify(request({ channels: ['mail'], recipients: [ZHANG] }));
+  await until(() => recorded.length === 1, 10_000);
+  t.equal(recorded[0]?.status, 'sent');
+  t.same(mails, [{ to: ['zhang.wei@hospital.local'], secure: true }], 'TLS from the first byte');
+
+  notifier.notify(request({ ticketId: 8, channels: ['wrong'], recipients: [ZHANG] }));
+  await until(() => recorded.some((r) => r.channel === 'wrong' && r.status !== 'sent'), 30_000);
+  t.equal(mails.length, 1, 'nothing delivered to a server the configured CA did not sign');
+  t.ok(handshakeErrors.length > 0, 'the client broke off the handshake');
+  t.match(recorded.find((r) => r.channel === 'wrong')?.detail, /^tls: 127\.0\.0\.1: ESOCKET: .*certificate/, 'the record says it is the certificate');
 });
 
 t.test('nobody with an address: recorded, not retried', async (t) => {

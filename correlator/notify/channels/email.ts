@@ -10,6 +10,8 @@ import type { Channel, SendResult } from '../channel.js';
 import { plainText, type Message } from '../message.js';
 import { timeout } from './robots.js';
 
+const CERTIFICATE_TROUBLE = /certificate|self[- ]signed|altname|ssl|tls/i;
+
 export function emailChannel(name: string, spec: Extract<ChannelSpec, { type: 'email' }>): Channel {
   const tls = spec.tls ?? 'starttls';
   const transport: Transporter = nodemailer.createTransport({
@@ -38,7 +40,10 @@ export function emailChannel(name: string, spec: Extract<ChannelSpec, { type: 'e
       } catch (err) {
         const e = err as Error & { responseCode?: number; code?: string };
         if (e.responseCode !== undefined && e.responseCode >= 500) return { ok: false, retry: false, code: 'smtp-permanent', detail: `${spec.host}: SMTP ${e.responseCode}` };
-        return { ok: false, retry: true, code: e.responseCode ? 'smtp-temporary' : 'network', detail: `${spec.host}: ${e.responseCode ? `SMTP ${e.responseCode}` : (e.code ?? 'connection failed')}` };
+        if (e.responseCode !== undefined) return { ok: false, retry: true, code: 'smtp-temporary', detail: `${spec.host}: SMTP ${e.responseCode}` };
+        // The socket's own words ("self-signed certificate", "ECONNREFUSED") tell the mail admin what to fix.
+        const why = `${e.code ?? 'connection failed'}: ${e.message}`.slice(0, 200);
+        return { ok: false, retry: true, code: CERTIFICATE_TROUBLE.test(e.message) ? 'tls' : 'network', detail: `${spec.host}: ${why}` };
       }
     },
     async close() {

@@ -57,7 +57,7 @@ export class SqlStore implements Store {
   }
 
   async commit(batch: CommitBatch): Promise<CommitResult> {
-    const result: Required<CommitResult> = { opened: [], reopened: [], touched: [] };
+    const result: Required<CommitResult> = { opened: [], reopened: [], touched: [], carried: [] };
     await this.write(async (tx) => {
       for (const d of batch.decisions) {
         if (d.type === 'alert.firing' || d.type === 'alert.resolved') {

@@ -27,6 +27,8 @@ export interface CommitResult {
   reopened?: Array<{ ticketId: number; incidentId: number }>;
   /** Every ticket this commit changed, by incident. */
   touched?: Array<{ ticketId: number; incidentId: number; op: TicketOp['op'] }>;
+  /** Acknowledgements carried over from a merged ticket to the one it folded into. */
+  carried?: Array<{ ticketId: number; actor: string; detail: string }>;
 }
 
 export interface IncidentSummary {

@@ -122,8 +122,15 @@ export async function applyTicketOps(tx: Sql, ops: readonly TicketOp[], settings
       if (!op.quiet) await tx.run(TIMELINE_INSERT, [ticketId, op.at, SYSTEM_ACTOR, op.action, op.detail]);
       if (op.report.priority < row.priority && (row.state === 'open' || row.state === 'acknowledged')) await raiseTerms(tx, row, op.report.priority, settings, op.at);
     } else if (row.state !== 'resolved' && row.state !== 'closed') {
+      const into = op.mergedInto !== undefined ? await ticketByIncident(tx, op.mergedInto) : undefined;
       await tx.run(`UPDATE tickets SET state = 'resolved', resolved_at = ?, report = ?, updated_at = ? WHERE id = ?`, [op.at, JSON.stringify(op.report), op.at, ticketId]);
-      await tx.run(TIMELINE_INSERT, [ticketId, op.at, SYSTEM_ACTOR, 'resolved', op.detail]);
+      await tx.run(TIMELINE_INSERT, [ticketId, op.at, SYSTEM_ACTOR, 'resolved', into ? `${op.detail}; followed on T-${into.id}` : op.detail]);
+      // Whoever answered the merged ticket keeps working the fault: first to respond, they own
+      // the ticket it folded into unless someone already does (then it is on record there).
+      if (into && row.owner) {
+        const carried = await actOnTicket(tx, Number(into.id), { kind: 'acknowledge', actor: row.owner, note: `carried over from T-${ticketId}, merged into this ticket` }, op.at);
+        if (carried.ok) result.carried.push({ ticketId: Number(into.id), actor: row.owner, detail: carried.entry.detail });
+      }
     } else {
       await tx.run('UPDATE tickets SET report = ?, updated_at = ? WHERE id = ?', [JSON.stringify(op.report), op.at, ticketId]);
     }

@@ -103,6 +103,10 @@ export class TicketService implements DecisionSink {
     const opened = new Set(result.opened.map((o) => o.ticketId));
     const reopened = new Set((result.reopened ?? []).map((o) => o.ticketId));
     const at = this.clock();
+    for (const c of result.carried ?? []) {
+      const got = await this.opts.store.getTicket(c.ticketId);
+      if (got) await this.emit('acknowledged', got.ticket, at, c.actor, c.detail);
+    }
     for (const d of decisions) {
       if (d.type !== 'incident.opened' && d.type !== 'incident.updated' && d.type !== 'incident.resolved') continue;
       const ticketId = byIncident.get(d.incident.id);
@@ -110,8 +114,9 @@ export class TicketService implements DecisionSink {
       const raised = d.type === 'incident.updated' && d.incident.evidence.some((e) => e.event === 'priority' && e.at === d.incident.updatedAt);
       if (d.type === 'incident.updated') {
         const joined = d.incident.alerts.find((a) => a.id === d.alert);
-        // Symptoms folding in never notify; a root-cause alert joining or a raised priority does.
-        if (!((d.change === 'alert-joined' && joined?.role !== 'symptom') || raised)) continue;
+        // Symptoms folding in never notify; a root-cause alert joining, a late root cause taking
+        // the incident over, or a raised priority does.
+        if (!((d.change === 'alert-joined' && joined?.role !== 'symptom') || d.change === 'root-changed' || raised)) continue;
       }
       const ticket = await this.opts.store.ticketForIncident(d.incident.id);
       if (!ticket || ticket.id !== ticketId) continue;
@@ -126,7 +131,11 @@ export class TicketService implements DecisionSink {
         const recipients = raised && !ticket.owner ? this.people(policyFor(this.opts.sla, ticket.priority, ticket.policy)?.notify ?? [], at) : this.owner(ticket);
         this.send(ticket, 'update', recipients, at);
       } else if (d.type === 'incident.resolved' && ticket.state === 'resolved' && ticket.incidentId === d.incident.id) {
-        this.send(ticket, 'resolved', this.owner(ticket), at);
+        const into = d.incident.mergedInto !== undefined ? await this.opts.store.ticketForIncident(d.incident.mergedInto) : undefined;
+        if (!into) this.send(ticket, 'resolved', this.owner(ticket), at);
+        // Merged, not recovered: its owner hears where the fault is followed now, unless they own
+        // that ticket and hear its own update.
+        else if (ticket.owner && ticket.owner !== into.owner) this.send(into, 'update', this.owner(ticket), at);
         await this.emit('resolved', ticket, at, SYSTEM_ACTOR, d.reason);
       }
     }

@@ -15,7 +15,8 @@ export type TicketState = 'open' | 'acknowledged' | 'resolved' | 'closed';
 export type TicketOp =
   | { op: 'open'; incident: Incident; report: FaultReport; at: number }
   | { op: 'note'; incidentId: number; action: string; detail: string; report: FaultReport; at: number; rules?: string[]; quiet?: boolean }
-  | { op: 'resolve'; incidentId: number; detail: string; report: FaultReport; at: number };
+  /** `mergedInto`: the incident this one folded into (a late root cause), not a recovery. */
+  | { op: 'resolve'; incidentId: number; detail: string; report: FaultReport; at: number; mergedInto?: number };
 
 export type Breach = 'response' | 'resolution';
 
@@ -91,7 +92,14 @@ export function planTickets(decisions: readonly Decision[]): TicketOp[] {
         break;
       }
       case 'incident.resolved':
-        ops.push({ op: 'resolve', incidentId: d.incident.id, detail: d.reason, report: faultReport(d.incident), at: d.incident.resolvedAt ?? d.incident.updatedAt });
+        ops.push({
+          op: 'resolve',
+          incidentId: d.incident.id,
+          detail: d.reason,
+          report: faultReport(d.incident),
+          at: d.incident.resolvedAt ?? d.incident.updatedAt,
+          ...(d.incident.mergedInto !== undefined ? { mergedInto: d.incident.mergedInto } : {}),
+        });
         break;
       default:
         break;

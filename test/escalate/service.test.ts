@@ -12,7 +12,7 @@ import type { NotifyRequest } from '../../correlator/notify/notifier.js';
 import { SqliteStore } from '../../correlator/store/sqlite.js';
 import { TicketService, type TicketEvent } from '../../correlator/ticket/service.js';
 import { planTickets } from '../../correlator/ticket/ticket.js';
-import { incident, opened, raised, resolved, T0 } from '../helpers/incidents.js';
+import { incident, opened, raised, resolved, tookOver, T0 } from '../helpers/incidents.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const MIN = 60_000;
@@ -123,6 +123,42 @@ t.test('the timer reaches every ticket, however many there are', async (t) => {
   clock.now = T0 + 80 * MIN;
   await h.service.tick();
   t.same(h.events.filter((e) => e.type === 'closed').map((e) => e.ticket.id).sort(), [1, 2, 4], 'and every resolved one closes');
+});
+
+t.test('a late root cause merges tickets: the merged one is not "recovered", its owner follows the fault', async (t) => {
+  const clock = { now: T0 };
+  const h = harness(t, join(tmpDir(t), 'esc.db'), clock);
+  const [a, b, c] = [incident(1, 'ws-301', T0), incident(2, 'ws-302', T0), incident(3, 'ws-303', T0)];
+  const open = [opened(a), opened(b), opened(c)];
+  await h.store.commit({ decisions: open, tickets: planTickets(open), sequences: [] });
+  clock.now = T0 + 2 * MIN;
+  t.ok((await h.service.act(2, { kind: 'acknowledge', actor: 'li.na' })).ok);
+  t.ok((await h.service.act(3, { kind: 'acknowledge', actor: 'chen.gang' })).ok);
+  h.sent.length = 0;
+
+  clock.now = T0 + 3 * MIN;
+  const over = tookOver(a, [b, c], 'sw-3f', clock.now);
+  const r = await h.store.commit({ decisions: over, tickets: planTickets(over), sequences: [] });
+  await h.service.deliver(over, r);
+
+  const t1 = await h.store.getTicket(1);
+  t.match(t1?.ticket, { state: 'acknowledged', owner: 'li.na' }, 'the first to answer a merged ticket owns the one it folded into');
+  t.match(
+    t1?.timeline.filter((e) => e.action === 'acknowledged').map((e) => `${e.actor}: ${e.detail}`),
+    ['li.na: owner li.na: carried over from T-2, merged into this ticket', 'chen.gang: also acknowledged; owner stays li.na: carried over from T-3, merged into this ticket'],
+  );
+  t.match((await h.store.getTicket(2))?.timeline.at(-1), { action: 'resolved', detail: 'merged into INC-1: same root sw-3f; followed on T-1' });
+  t.notOk(h.sent.some((s) => s.kind === 'resolved'), 'nobody is told the fault recovered');
+  t.match(
+    h.events.filter((e) => e.type === 'acknowledged' && e.ticket.id === 1).map((e) => e.actor),
+    ['li.na', 'chen.gang'],
+    'listeners (time series, external ticket systems) hear of the carried acknowledgements',
+  );
+  t.same(
+    h.sent.map((s) => `${s.kind} T-${s.ticketId} → ${s.recipients.map((p) => p.name).join(', ')}`).sort(),
+    ['update T-1 → 李娜', 'update T-1 → 陈刚'],
+    'the new owner hears the root cause; the other responder hears where the fault went',
+  );
 });
 
 t.test('a P3 under 8x5 opened Friday 17:50 is due Monday 09:50', async (t) => {

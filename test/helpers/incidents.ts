@@ -67,3 +67,22 @@ export function raised(i: Incident, to: Priority, at: number): Decision {
   i.evidence.push({ at, alert: i.root, event: 'priority', reason: 'impact', detail: `priority raised from ${from}: ${i.priorityReason}` });
   return { type: 'incident.updated', incident: structuredClone(i), reason: `priority ${from} → ${to}`, change: 'priority' };
 }
+
+/**
+ * The engine's decisions when a late root-cause alert on `root` takes over `main` and folds the
+ * other incidents below it into it.
+ */
+export function tookOver(main: Incident, others: Incident[], root: string, at: number): Decision[] {
+  const previous = main.root;
+  const rootAlert = alert('switch-down', root, at, { priority: 'P1' });
+  main.alerts = [...main.alerts.map((a) => ({ ...a, role: 'symptom' as const })), ...others.flatMap((o) => o.alerts.map((a) => ({ ...a, role: 'symptom' as const }))), rootAlert];
+  main.root = root;
+  main.title = `switch-down on ${root}`;
+  main.updatedAt = at;
+  const out: Decision[] = [{ type: 'incident.updated', incident: structuredClone(main), reason: `root cause is ${root}, not ${previous}`, change: 'root-changed', alert: rootAlert.id }];
+  for (const o of others) {
+    const merged: Incident = structuredClone({ ...o, state: 'resolved', resolvedAt: at, updatedAt: at, mergedInto: main.id });
+    out.push({ type: 'incident.resolved', incident: merged, reason: `merged into INC-${main.id}: same root ${root}` });
+  }
+  return out;
+}

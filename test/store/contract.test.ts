@@ -8,7 +8,7 @@ import { PostgresStore } from '../../correlator/store/postgres.js';
 import { SqliteStore } from '../../correlator/store/sqlite.js';
 import type { Store, TicketQuery } from '../../correlator/store/store.js';
 import { planTickets } from '../../correlator/ticket/ticket.js';
-import { alert, incident, joined, opened, raised, resolved, T0 } from '../helpers/incidents.js';
+import { alert, incident, joined, opened, raised, resolved, tookOver, T0 } from '../helpers/incidents.js';
 import { tempDatabase } from '../helpers/postgres.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -176,6 +176,19 @@ const cases: Case[] = [
       const ticket = await again.ticketForIncident(1);
       t.match(ticket, { policy: 'policy-P1', responseDueAt: T0 + 15 * MIN, resolutionDueAt: T0 + 240 * MIN, stepsDone: 1, breached: ['response'] });
       t.same((await again.listTickets({ state: 'active' })).map((x) => x.id), [1]);
+    },
+  },
+  {
+    name: 'a merged incident resolves its ticket towards the one it folded into and carries its owner',
+    async run(t, store) {
+      const [a, b] = [incident(1, 'ws-301', T0), incident(2, 'ws-302', T0)];
+      await commit(store, [opened(a), opened(b)]);
+      t.ok((await store.act(2, { kind: 'acknowledge', actor: 'li.na' }, T0 + MIN)).ok);
+      const result = await commit(store, tookOver(a, [b], 'sw-3f', T0 + 2 * MIN));
+      t.same(result.carried, [{ ticketId: 1, actor: 'li.na', detail: 'owner li.na: carried over from T-2, merged into this ticket' }]);
+      t.match(await store.ticketForIncident(1), { state: 'acknowledged', owner: 'li.na', acknowledgedAt: T0 + 2 * MIN });
+      t.match(await store.ticketForIncident(2), { state: 'resolved', owner: 'li.na' });
+      t.match((await store.getTicket(2))?.timeline.at(-1)?.detail, /followed on T-1$/);
     },
   },
   {

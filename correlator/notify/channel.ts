@@ -10,7 +10,8 @@ import type { Message } from './message.js';
 /** Stable outcome codes, counted in metrics and stored with dead letters. */
 export type SendCode = 'http-4xx' | 'http-5xx' | 'throttled' | 'rejected' | 'timeout' | 'network' | 'tls' | 'smtp-temporary' | 'smtp-permanent' | 'no-recipients' | 'bad-template';
 
-export type SendResult = { ok: true } | { ok: false; retry: boolean; throttled?: boolean; code: SendCode; detail: string };
+/** `reached`: ids of the people a partly failed send did reach, so a retry spares them a second copy. */
+export type SendResult = { ok: true } | { ok: false; retry: boolean; throttled?: boolean; code: SendCode; detail: string; reached?: readonly string[] };
 
 export interface Channel {
   readonly name: string;

@@ -68,7 +68,7 @@ const sms = {
     headers: { type: 'object', additionalProperties: { type: 'string' } },
     body: { type: 'string', description: 'Body template with the same placeholders.' },
     encode: { enum: ['json', 'form', 'none'], default: 'json', description: 'How placeholder values are escaped in the body.' },
-    per_recipient: { type: 'boolean', default: false, description: 'One request per phone number ({{phone}}).' },
+    per_recipient: { type: 'boolean', default: false, description: 'One request per phone number ({{phone}}); a retry after a partial failure goes only to the numbers not yet reached.' },
     max_length: { type: 'integer', minimum: 10, maximum: 1000, default: 70, description: 'Characters of text (approved templates are short).' },
     success: {
       type: 'object',

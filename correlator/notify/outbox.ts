@@ -54,6 +54,11 @@ export interface OutboxOptions {
 
 const THROTTLES_BEFORE_GIVING_UP = 10;
 
+/** The recipients of a batch, each once. */
+function everyone(batch: readonly Envelope[]): Person[] {
+  return [...new Map(batch.flatMap((e) => e.recipients).map((p) => [p.id, p])).values()];
+}
+
 export class Outbox {
   private queue: Envelope[] = [];
   private readonly sentAt: number[] = [];
@@ -135,7 +140,7 @@ export class Outbox {
   private async deliver(batch: Envelope[], now: number): Promise<void> {
     const messages = batch.map((e) => e.message);
     const sent = mergeMessages(messages, this.opts.language);
-    const recipients = [...new Map(batch.flatMap((e) => e.recipients).map((p) => [p.id, p])).values()];
+    const recipients = everyone(batch);
     const attempts = Math.max(...batch.map((e) => e.attempts)) + 1;
     let result: SendResult;
     try {
@@ -148,7 +153,8 @@ export class Outbox {
     this.opts.onAttempt?.(this.channel.name, result);
     this.sentAt.push(at);
     const queuedAt = Math.min(...batch.map((e) => e.queuedAt));
-    const report = (status: 'sent' | 'dead') => this.opts.onDelivery({ channel: this.channel, messages, sent, recipients, result, attempts, status, at, waitedMs: at - queuedAt });
+    // Reads the batch when called: what a partial send finished is reported apart.
+    const report = (status: 'sent' | 'dead') => this.opts.onDelivery({ channel: this.channel, messages: batch.map((e) => e.message), sent, recipients: everyone(batch), result, attempts, status, at, waitedMs: at - queuedAt });
     if (result.ok) {
       this.throttles = 0;
       this.mergeNext = false;
@@ -156,16 +162,28 @@ export class Outbox {
       await report('sent');
       return;
     }
+    // Those a partly failed send reached are not sent it again; a message that reached everyone
+    // it was for is sent.
+    const reached = new Set(result.reached ?? []);
+    const rest = (e: Envelope): Envelope => (reached.size === 0 ? e : { ...e, recipients: e.recipients.filter((p) => !reached.has(p.id)) });
+    if (reached.size > 0) {
+      const done = batch.filter((e) => rest(e).recipients.length === 0);
+      for (const e of done) {
+        await this.opts.onDelivery({ channel: this.channel, messages: [e.message], sent, recipients: e.recipients, result: { ok: true }, attempts, status: 'sent', at, waitedMs: at - e.queuedAt });
+      }
+      batch = batch.filter((e) => !done.includes(e));
+      if (batch.length === 0) return;
+    }
     if (result.throttled) {
       this.pausedUntil = at + this.opts.retry.throttlePauseMs;
       this.mergeNext = true;
       if (++this.throttles <= THROTTLES_BEFORE_GIVING_UP) {
-        this.queue.unshift(...batch.map((e) => ({ ...e, notBefore: now })));
+        this.queue.unshift(...batch.map((e) => ({ ...rest(e), notBefore: now })));
         return this.schedule(this.opts.retry.throttlePauseMs);
       }
     } else if (result.retry && attempts < this.opts.retry.attempts) {
       const wait = Math.min(this.opts.retry.maxBackoffMs, this.opts.retry.backoffMs * 2 ** (attempts - 1));
-      this.queue.unshift(...batch.map((e) => ({ ...e, attempts, notBefore: at + wait })));
+      this.queue.unshift(...batch.map((e) => ({ ...rest(e), attempts, notBefore: at + wait })));
       return;
     }
     await report('dead');

@@ -80,6 +80,25 @@ t.test('SMS: URL and body templates, escaping, success predicate', async (t) => 
   t.equal(sms.requests.length, 3);
 });
 
+t.test('SMS one request per recipient: a retry after a partial failure spares who already got it', async (t) => {
+  const WANG = { id: 'wang.fang', name: '王芳', phone: '13700003333' };
+  let liFailures = 0;
+  const sms = await startReceiver(t, (req) => {
+    must(req.method === 'GET' && req.path === '/send', 'GET /send');
+    must(/^1\d{10}$/.test(req.query.get('mobile') ?? ''), '{{phone}}: one number per request');
+    if (req.query.get('mobile') === LI.phone && liFailures++ < 2) return { status: 503 };
+    return { body: 'OK' };
+  });
+  const { notifier, recorded } = setup(t, { sms: { type: 'sms', method: 'GET', url: `${sms.url}/send?mobile={{phone}}&text={{text}}`, per_recipient: true, success: { contains: 'OK' } } }, { attempts: 4 });
+  notifier.notify(request({ recipients: [ZHANG, LI, WANG] }));
+  await until(() => recorded.length === 1, 10_000);
+  t.equal(recorded[0]?.status, 'sent');
+  const tried = sms.requests.map((r) => r.query.get('mobile'));
+  t.same(tried, [ZHANG.phone, LI.phone, LI.phone, LI.phone, WANG.phone], 'each retry starts at the number that failed');
+  t.same(tried.filter((p) => p === ZHANG.phone).length, 1, 'the first on the list gets one text, not three');
+  t.same(sms.violations, []);
+});
+
 t.test('rate limit: never more than per_minute requests in a window; what waits merges', async (t) => {
   const hook = await startReceiver(t, () => ({ status: 200 }));
   // per_minute 4 in a 1.5 s window (the window is one minute in production).

@@ -73,13 +73,16 @@ export function smsChannel(name: string, spec: SmsSpec): Channel {
     personal: true,
     perMinute: spec.per_minute ?? 60,
     async send(m: Message, recipients: readonly Person[]): Promise<SendResult> {
-      const phones = recipients.map((p) => p.phone).filter((x): x is string => !!x);
+      const reachable = recipients.filter((p): p is Person & { phone: string } => !!p.phone);
+      const phones = reachable.map((p) => p.phone);
       if (phones.length === 0) return { ok: false, retry: false, code: 'no-recipients', detail: 'nobody addressed has a phone number' };
       const values = { phones: phones.join(','), text: smsText(m, spec.max_length ?? 70), priority: m.priority, ticket: m.tickets.map((t) => `T-${t}`).join(','), title: m.title, phone: phones[0] as string };
       if (!spec.per_recipient) return request(values);
-      for (const phone of phones) {
-        const r = await request({ ...values, phone });
-        if (!r.ok) return r;
+      const reached: string[] = [];
+      for (const person of reachable) {
+        const r = await request({ ...values, phone: person.phone });
+        if (!r.ok) return reached.length > 0 ? { ...r, detail: `${r.detail} (after ${reached.length} of ${reachable.length} recipients)`, reached } : r;
+        reached.push(person.id);
       }
       return { ok: true };
     },

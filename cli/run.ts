@@ -36,11 +36,15 @@ export function guardProcess(log: Logger): void {
   process.on('unhandledRejection', (err) => log.error('internal error in a promise (kept running)', { error: (err as Error)?.message ?? String(err) }));
 }
 
-/** Resolves when the process is asked to stop (SIGTERM, SIGINT). */
+/**
+ * Resolves when the process is asked to stop: SIGTERM (systemd), SIGINT (a terminal's Ctrl+C;
+ * the Windows service wrapper's stop), SIGBREAK (Ctrl+Break on Windows).
+ */
 export function untilStopped(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
+    if (process.platform === 'win32') process.once('SIGBREAK', () => resolve('SIGBREAK'));
   });
 }
 

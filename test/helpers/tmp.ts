@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-interface Teardown {
+export interface Teardown {
   teardown(fn: () => void | Promise<void>): void;
 }
 

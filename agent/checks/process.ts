@@ -78,11 +78,16 @@ export async function linuxMatches(m: Matcher, procRoot = '/proc', cache: Cmdlin
   return out;
 }
 
-export async function windowsMatches(session: PowerShellSession, m: Matcher): Promise<Matched[]> {
+/**
+ * `unreadable`: processes with the wanted name whose command line WMI left empty, because the
+ * agent's account may not open them (another user's, and the agent not LocalSystem).
+ */
+export async function windowsMatches(session: PowerShellSession, m: Matcher): Promise<{ matched: Matched[]; unreadable: number }> {
   const name = m.name?.replace(/\.exe$/i, '');
-  return (await windowsProcesses(session, name))
-    .filter((p) => !m.cmdline || m.cmdline.test(p.commandLine))
-    .map((p) => ({ key: `${p.pid}/${p.name}`, cpuSeconds: p.cpuSeconds, rssBytes: p.workingSetBytes }));
+  const named = await windowsProcesses(session, name);
+  const unreadable = m.cmdline && name !== undefined ? named.filter((p) => p.commandLine === '').length : 0;
+  const matched = named.filter((p) => !m.cmdline || m.cmdline.test(p.commandLine)).map((p) => ({ key: `${p.pid}/${p.name}`, cpuSeconds: p.cpuSeconds, rssBytes: p.workingSetBytes }));
+  return { matched, unreadable };
 }
 
 /** CPU as a share of one core over the time between two runs, from processes seen both times. */
@@ -111,12 +116,17 @@ export const processCheck = {
       name: spec.name,
       type: 'process',
       async run(): Promise<CheckOutcome> {
-        const matched = session ? await windowsMatches(session, matcher) : await linuxMatches(matcher, '/proc', cmdlines);
+        const { matched, unreadable } = session ? await windowsMatches(session, matcher) : { matched: await linuxMatches(matcher, '/proc', cmdlines), unreadable: 0 };
         const at = performance.now();
         const cpu = cpuPercent(prev?.cpu, matched, prev ? (at - prev.at) / 1000 : 0);
         prev = { at, cpu: new Map(matched.map((p) => [p.key, p.cpuSeconds])) };
         const rss = matched.reduce((s, p) => s + p.rssBytes, 0);
         const fields: Record<string, number> = { count: matched.length, rss_bytes: rss, ...(cpu !== undefined ? { cpu_percent: cpu } : {}) };
+        if (matched.length < min && unreadable > 0) {
+          // Not "the HIS is down": the agent cannot tell, and a false P1 is worse than a question.
+          const summary = `${unreadable} ${spec.process} process${unreadable === 1 ? '' : 'es'} whose command line this account may not read: run the agent as LocalSystem to match cmdline`;
+          return { status: 'unknown', summary, target: what, fields };
+        }
         if (matched.length < min) {
           const summary = matched.length === 0 ? `no process matches ${what}` : `${matched.length} of at least ${min} processes running (${what})`;
           return { status: 'critical', summary, target: what, fields };

@@ -103,6 +103,15 @@ t.test('Windows: processes from WMI through the PowerShell session', async (t) =
   t.same((await runOnce(client)).outcome, { status: 'critical', summary: 'no process matches process HISClient.exe', target: 'process HISClient.exe', fields: { count: 0, rss_bytes: 0 } });
   const byCmdline = make({ cmdline: '/dept:门诊' }, { os: 'win32', powershell: ps });
   t.equal((await runOnce(byCmdline)).outcome.fields?.count, 1, 'command lines with Chinese text match');
+  const portal = make({ process: 'w3wp.exe', cmdline: 'HISPortal' }, { os: 'win32', powershell: ps });
+  t.same((await runOnce(portal)).outcome, {
+    status: 'unknown',
+    summary: '2 w3wp.exe processes whose command line this account may not read: run the agent as LocalSystem to match cmdline',
+    target: 'process w3wp.exe, cmdline /HISPortal/',
+    fields: { count: 0, rss_bytes: 0 },
+  }, 'command lines hidden from the account: unknown, not a false "not running"');
+  const anyPool = make({ process: 'w3wp.exe' }, { os: 'win32', powershell: ps });
+  t.match((await runOnce(anyPool)).outcome, { status: 'ok', fields: { count: 2 } }, 'by name alone they are found');
   t.equal(ps.starts, 1, 'every check used the one session');
 });
 

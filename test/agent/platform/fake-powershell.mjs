@@ -40,6 +40,8 @@ function javaProcesses() {
 function answer(script) {
   if (script === `${PROC} -Filter "Name='java' OR Name='java.exe'"${PROC_FIELDS}`) return { ok: javaProcesses() };
   if (script === `${PROC} -Filter "Name='HISClient' OR Name='HISClient.exe'"${PROC_FIELDS}`) return { ok: '[]' };
+  // IIS worker processes as an account that is not LocalSystem sees them: no command lines.
+  if (script === `${PROC} -Filter "Name='w3wp' OR Name='w3wp.exe'"${PROC_FIELDS}`) return { ok: fixture('win-processes-w3wp-hidden.json') };
   if (script === `${PROC}${PROC_FIELDS}`) return { ok: fixture('win-processes-all.json') };
   const svc = SVC.exec(script);
   if (!svc) fail(`unexpected script ${script}`);

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../../common/errors.js';
-import { parseDuration } from '../../common/duration.js';
+import { formatDuration, parseDuration } from '../../common/duration.js';
 import { SHIPPED_RULES } from '../../common/version.js';
 import type { EmbeddedBroker } from '../up/broker.js';
 import { action, guardProcess, processLogger, untilStopped } from '../run.js';
@@ -91,6 +91,9 @@ async function up(opts: UpOptions): Promise<void> {
   out.line(`  rules       ${correlator.engine.rules.rules.length} from ${opts.rules ? resolve(opts.rules) : SHIPPED_RULES}`);
   out.line(`  agent       ${agentConfig.id} (site ${agentConfig.site}, every ${opts.interval})`);
   out.line(`  incidents   printed below; also: wardwatch incidents list --store ${correlatorConfig.store.sqlite}`);
+  // Otherwise a first run looks broken: a fault seen at once is not printed for a while.
+  const settle = formatDuration(correlatorConfig.correlation.settleMs);
+  out.line(`  settling    none opens in the first ${settle}; an alert that may be a symptom waits ${settle} for its root cause`);
   out.line(paint(out, 'dim', '  Ctrl-C to stop'));
   out.line('');
 

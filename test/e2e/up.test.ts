@@ -25,6 +25,7 @@ t.test('up starts, its agent reports, and SIGTERM stops it cleanly', async (t) =
   t.match(up.output(), new RegExp(`broker\\s+mqtt://127\\.0\\.0\\.1:${port} \\(embedded, loopback only\\)`));
   const dbPath = join(dir, 'wardwatch-data', 'wardwatch.db');
   t.match(up.output(), /store\s+\S+wardwatch-data\/wardwatch\.db/, 'data goes under ./wardwatch-data by default');
+  t.match(up.output(), /settling\s+none opens in the first 10s; an alert that may be a symptom waits 10s for its root cause/, 'the settling window is no surprise');
   // The agent's birth is stored at once; its metrics advance the sequence mark (flushed every 2 s).
   const rows = await eventually(() => {
     const r = agentRows(dbPath);

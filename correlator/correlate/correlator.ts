@@ -308,17 +308,23 @@ export class Correlator {
     return silence;
   }
 
-  /** Most upstream failing ancestors of a node (failing: some alert fires there). */
+  /** Whether some alert fires on a node. */
+  private readonly failing = (node: string): boolean => (this.byNode.get(node)?.size ?? 0) > 0;
+
+  /**
+   * Most upstream failing ancestors of a node: not beyond a redundant node still standing, so a
+   * failed primary database does not explain what its standby keeps serving.
+   */
   private failingRoots(node: string): string[] {
-    const ancestors = this.topology.ancestors(node);
+    const ancestors = this.topology.liveAncestors(node, this.failing);
     if (ancestors.size === 0) return [];
-    const failing = [...ancestors].filter((a) => (this.byNode.get(a)?.size ?? 0) > 0);
-    return failing.filter((f) => ![...this.topology.ancestors(f)].some((a) => (this.byNode.get(a)?.size ?? 0) > 0)).sort();
+    const failing = [...ancestors].filter(this.failing);
+    return failing.filter((f) => ![...this.topology.liveAncestors(f, this.failing)].some(this.failing)).sort();
   }
 
   /** Open incidents whose root is downstream of a node: a late root alert takes them over. */
   private descendantIncidents(node: string): Incident[] {
-    const below = this.topology.descendants(node);
+    const below = this.topology.liveDescendants(node, this.failing);
     if (below.size === 0) return [];
     return [...this.open.values()].filter((i) => below.has(i.root)).sort((a, b) => a.id - b.id);
   }
@@ -351,7 +357,7 @@ export class Correlator {
   /** Alerts waiting downstream of a newly placed root join it now, not at their window's end. */
   private pullIn(incident: Incident, at: number, out: IncidentDecision[]): void {
     if (this.pending.size === 0) return;
-    const below = this.topology.descendants(incident.root);
+    const below = this.topology.liveDescendants(incident.root, this.failing);
     const nodes = below.size + 1 < this.pendingByNode.size ? [incident.root, ...below] : [...this.pendingByNode.keys()].filter((n) => n === incident.root || below.has(n));
     for (const node of nodes) {
       for (const id of [...(this.pendingByNode.get(node) ?? [])]) {
@@ -583,7 +589,7 @@ export class Correlator {
     const floors = incident.alerts
       .filter((a) => a.role === 'root')
       .map((a) => ({ priority: a.priority, rule: a.rule, ...(this.firing.get(a.id)?.maxPriority ? { maxPriority: this.firing.get(a.id)?.maxPriority } : {}) }));
-    const result = assess(this.topology, incident.root, failing, floors, at);
+    const result = assess(this.topology, incident.root, failing, floors, at, this.failing);
     incident.priority = result.priority;
     incident.priorityReason = result.reason;
     incident.impact = result.impact;

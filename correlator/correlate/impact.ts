@@ -5,7 +5,7 @@
 
 import { PRIORITY_RANK } from '../evaluate/alert.js';
 import type { Priority } from '../rules/schema.js';
-import type { Topology, TopoNode } from '../topology/topology.js';
+import type { Failing, Topology, TopoNode } from '../topology/topology.js';
 import type { Impact } from './incident.js';
 
 export interface Assessment {
@@ -64,10 +64,11 @@ function userCount(users: Array<readonly TopoNode[]>): number {
 
 /**
  * `root` is the incident's root node; `failing` the nodes with alerts in it (root and
- * symptoms). Everything downstream of the root counts as affected.
+ * symptoms); `anywhere` whether a node has alerts in any incident. Everything downstream of the
+ * root counts as affected, except past a redundant node that the rest of its members keep up.
  */
-export function assess(topology: Topology, root: string, failing: ReadonlySet<string>, floors: RuleFloor[], at: number): Assessment {
-  const affected = new Set(topology.descendants(root));
+export function assess(topology: Topology, root: string, failing: ReadonlySet<string>, floors: RuleFloor[], at: number, anywhere: Failing = (n) => failing.has(n)): Assessment {
+  const affected = new Set(topology.liveDescendants(root, anywhere));
   affected.add(root);
   for (const n of failing) affected.add(n);
   const affectedTerminals = [...affected].map((id) => topology.node(id)).filter((n): n is TopoNode => n?.kind === 'terminal');
@@ -113,6 +114,18 @@ export function assess(topology: Topology, root: string, failing: ReadonlySet<st
   if (cap && PRIORITY_RANK[priority] < PRIORITY_RANK[cap]) {
     reason += `; bounded to ${cap} by rule`;
     priority = cap;
+  }
+  // Where a redundant node stands on its other members, this is lost redundancy: its own
+  // priority, unless the failure reaches a business service some other way.
+  const standing = topology.standingBelow(root, anywhere);
+  if (standing.length > 0) {
+    const carriers = standing.map((g) => `${g.name ?? g.id} runs on ${g.dependsOn.filter((m) => !topology.isDown(m, anywhere)).join(', ')}`);
+    reason += `; redundancy: ${carriers.join('; ')}`;
+    const degraded = standing.map((g) => g.degraded ?? 'P3').sort((a, b) => PRIORITY_RANK[a] - PRIORITY_RANK[b])[0] as Priority;
+    if (!best && PRIORITY_RANK[priority] < PRIORITY_RANK[degraded]) {
+      reason += `, so ${degraded} (lost redundancy, not an outage)`;
+      priority = degraded;
+    }
   }
   const terminalsAffected = affectedTerminals.length;
   const buildings = [...new Set(affectedTerminals.map((t) => t.building).filter((b): b is string => !!b))].sort();

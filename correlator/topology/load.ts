@@ -47,12 +47,15 @@ export function buildTopology(file: TopologyFile, source?: SourceFile): Topology
   const entries = (file.nodes ?? []) as Array<NodeSpec | MatchSpec>;
   entries.forEach((entry, i) => {
     if ('match' in entry) {
+      if ((entry as MatchSpec).redundant !== undefined || (entry as MatchSpec).degraded !== undefined) err(['nodes', i, 'redundant' in entry ? 'redundant' : 'degraded'], 'redundant and degraded belong on a declared node (with id), not on a match block');
       matches.push(entry as MatchSpec);
       return;
     }
     const spec = entry as NodeSpec;
     const ids = expandRange(spec.id);
     const deps = (spec.depends_on ?? []).map(expandRange);
+    if (spec.redundant && (spec.depends_on ?? []).length < 2) err(['nodes', i, 'redundant'], `a redundant node stands on two or more others; "${spec.id}" depends on ${(spec.depends_on ?? []).length}`);
+    if (spec.degraded && !spec.redundant) err(['nodes', i, 'degraded'], 'degraded is the priority of a redundant node running on part of its depends_on; set redundant: true or remove it');
     deps.forEach((d, j) => {
       if (d.length > 1 && d.length !== ids.length) err(['nodes', i, 'depends_on', j], `range of ${d.length} nodes cannot pair with ${ids.length} nodes of "${spec.id}"`);
     });
@@ -70,6 +73,7 @@ export function buildTopology(file: TopologyFile, source?: SourceFile): Topology
         dependsOn,
         ...(spec.criticality ? { criticality: spec.criticality } : {}),
         ...(spec.terminals ? { terminals: compileSelector(spec.terminals) } : {}),
+        ...(spec.redundant ? { redundant: true, degraded: spec.degraded ?? 'P3' } : {}),
         origin: 'file' as const,
       };
       nodes.push({ ...base, labels: nodeLabels({ ...base, labels: spec.labels ?? {} }) });

@@ -31,6 +31,11 @@ const common = {
     description: 'Upstream nodes this one needs: a terminal its access switch, an app its database. A range "acc-opd-(1..6)" in a ranged node pairs index by index when both ranges have the same length.',
   },
   criticality: { enum: ['core', 'important', 'normal'], description: 'For services: how much the hospital depends on it. core: registration, orders, billing, LIS, PACS.' },
+  redundant: {
+    type: 'boolean',
+    description: 'Up while any one of its depends_on is: a primary/standby database pair, main and backup egress lines, two data centres. What depends on it is affected only when all of them fail; losing one is a degraded redundancy, not an outage.',
+  },
+  degraded: { enum: ['P1', 'P2', 'P3', 'P4'], description: 'For redundant nodes: the highest priority of an incident that takes away some of them while the rest carry on (default P3).' },
   terminals: { ...selectorSchema, description: 'For services: which terminals use it, by label (building, floor, role, department…).' },
 } as const;
 

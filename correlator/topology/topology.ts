@@ -19,8 +19,15 @@ export interface TopoNode {
   criticality?: 'core' | 'important' | 'normal';
   /** Services: which terminals use it. */
   terminals?: Predicate;
+  /** Up while any one of its parents is (a primary/standby pair, main and backup lines). */
+  redundant?: boolean;
+  /** Redundant nodes: the highest priority of losing some of its parents while others carry on. */
+  degraded?: 'P1' | 'P2' | 'P3' | 'P4';
   origin: 'file' | 'match' | 'agent';
 }
+
+/** Whether a node has an alert firing (the correlator's state, asked by the topology). */
+export type Failing = (id: string) => boolean;
 
 export interface MatchRule {
   matches: Predicate;
@@ -60,6 +67,7 @@ export class Topology {
   private serviceTerminalCache = new Map<string, readonly TopoNode[]>();
   private serviceList: TopoNode[] | undefined;
   private servicesByTerminal: Map<string, string[]> | undefined;
+  private readonly redundantIds = new Set<string>();
 
   constructor(
     nodes: TopoNode[] = [],
@@ -81,6 +89,7 @@ export class Topology {
 
   private add(n: TopoNode): void {
     this.nodes.set(n.id, n);
+    if (n.redundant) this.redundantIds.add(n.id);
     for (const p of n.dependsOn) {
       const list = this.children.get(p) ?? [];
       list.push(n.id);
@@ -148,6 +157,59 @@ export class Topology {
       stack.push(...(this.children.get(c) ?? []));
     }
     this.descendantCache.set(id, out);
+    return out;
+  }
+
+  /**
+   * Down: failing itself, or what it needs is down (every parent of a redundant node, any parent
+   * of another). A terminal behind a dead switch is down in this sense (unreachable).
+   */
+  isDown(id: string, failing: Failing, memo = new Map<string, boolean>()): boolean {
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    memo.set(id, false); // a cycle (refused when loading) must not recurse forever
+    const parents = this.parents(id);
+    const node = this.nodes.get(id);
+    const down = failing(id) || (node?.redundant ? parents.length > 0 && parents.every((p) => this.isDown(p, failing, memo)) : parents.some((p) => this.isDown(p, failing, memo)));
+    memo.set(id, down);
+    return down;
+  }
+
+  /** The redundant nodes among these that are still up: where a failure upstream stops. */
+  private standing(ids: ReadonlySet<string>, failing: Failing, memo: Map<string, boolean>): Set<string> {
+    const out = new Set<string>();
+    for (const r of this.redundantIds) if (ids.has(r) && !this.isDown(r, failing, memo)) out.add(r);
+    return out;
+  }
+
+  /** Ancestors a failure can reach this node from: not past a redundant node that is still up. */
+  liveAncestors(id: string, failing: Failing): ReadonlySet<string> {
+    return this.live(id, this.ancestors(id), failing, (n) => this.parents(n));
+  }
+
+  /** Descendants a failure of this node reaches: not past a redundant node that is still up. */
+  liveDescendants(id: string, failing: Failing): ReadonlySet<string> {
+    return this.live(id, this.descendants(id), failing, (n) => this.children.get(n) ?? []);
+  }
+
+  /** Redundant nodes downstream of this one that still stand: its failure is a degraded redundancy there. */
+  standingBelow(id: string, failing: Failing): TopoNode[] {
+    if (this.redundantIds.size === 0) return [];
+    return [...this.standing(this.descendants(id), failing, new Map())].map((r) => this.nodes.get(r) as TopoNode);
+  }
+
+  private live(id: string, all: ReadonlySet<string>, failing: Failing, next: (n: string) => readonly string[]): ReadonlySet<string> {
+    if (this.redundantIds.size === 0) return all;
+    const stops = this.standing(all, failing, new Map());
+    if (stops.size === 0) return all;
+    const out = new Set<string>();
+    const stack = [...next(id)];
+    while (stack.length > 0) {
+      const n = stack.pop() as string;
+      if (out.has(n) || n === id) continue;
+      out.add(n);
+      if (!stops.has(n)) stack.push(...next(n));
+    }
     return out;
   }
 

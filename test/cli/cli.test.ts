@@ -53,6 +53,8 @@ t.test('rules check: exit status and file:line messages', async (t) => {
   const ok = runCli(['rules', 'check']);
   t.equal(ok.status, 0);
   t.match(ok.stdout, /OK\s+\d+ rules in \d+ file\(s\)/);
+  const example = runCli(['rules', 'check', 'rules', '--topology', 'rules/examples/hospital.topology.yaml']);
+  t.equal(example.status, 0, `the shipped example topology holds with the shipped rules: ${example.stderr}`);
   const dir = tmpDir(t);
   mkdirSync(join(dir, 'r'));
   writeFileSync(join(dir, 'r', 'bad.rules.yaml'), 'rules:\n  - id: Bad Id\n    kind: threshold\n');

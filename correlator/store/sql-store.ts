@@ -7,7 +7,7 @@ import type { AgentRecord } from '../evaluate/fleet.js';
 import type { Incident } from '../correlate/incident.js';
 import type { Silence } from '../correlate/silence.js';
 import type { TicketAction } from '../ticket/lifecycle.js';
-import type { Ticket, TicketState, TimelineEntry } from '../ticket/ticket.js';
+import type { Ticket, TicketClock, TicketState, TimelineEntry } from '../ticket/ticket.js';
 import { finishItsmJob, insertItsmJobs, insertNotification, insertToken, selectDueItsm, selectItsmLink, selectNotifications, selectTokenByHash, selectTokens } from './records.js';
 import { Mutex, type Sql, type SqlDriver } from './sql.js';
 import type {
@@ -24,7 +24,7 @@ import type {
   TicketSettings,
   TokenRecord,
 } from './store.js';
-import { actOnTicket, applyTicketOps, ticketFromRow, timelineOf, type TicketRow } from './ticket-rows.js';
+import { actOnTicket, applyTicketOps, CLOCK_COLUMNS, clockFromRow, ticketFromRow, timelineOf, type TicketRow } from './ticket-rows.js';
 
 const UPSERT_ALERT = `INSERT INTO alerts (id, rule, node, state, fired_at, resolved_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET state = excluded.state, fired_at = excluded.fired_at, resolved_at = excluded.resolved_at, data = excluded.data`;
@@ -135,6 +135,15 @@ export class SqlStore implements Store {
   }
 
   async listTickets(q: TicketQuery = {}): Promise<Ticket[]> {
+    return (await this.selectTickets('*', q)).map(ticketFromRow);
+  }
+
+  async ticketClocks(q: TicketQuery): Promise<TicketClock[]> {
+    return (await this.selectTickets(CLOCK_COLUMNS, q)).map(clockFromRow);
+  }
+
+  /** Newest first, in a state ("active": open or acknowledged), before an id. */
+  private selectTickets(columns: string, q: TicketQuery): Promise<TicketRow[]> {
     const state = q.state ?? 'all';
     const conditions: string[] = [];
     const params: unknown[] = [];
@@ -148,8 +157,7 @@ export class SqlStore implements Store {
       params.push(q.beforeId);
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = await this.driver.all<TicketRow>(`SELECT * FROM tickets ${where} ORDER BY id DESC LIMIT ?`, [...params, q.limit ?? 200]);
-    return rows.map(ticketFromRow);
+    return this.driver.all<TicketRow>(`SELECT ${columns} FROM tickets ${where} ORDER BY id DESC LIMIT ?`, [...params, q.limit ?? 200]);
   }
 
   act(ticketId: number, action: TicketAction, at: number): Promise<ActResult> {

@@ -6,7 +6,7 @@
 
 import type { Decision, EngineSnapshot } from '../engine/engine.js';
 import type { Incident } from '../correlate/incident.js';
-import type { Ticket, TicketOp, TicketState, TimelineEntry } from '../ticket/ticket.js';
+import type { Ticket, TicketClock, TicketOp, TicketState, TimelineEntry } from '../ticket/ticket.js';
 import type { TicketAction, TicketEventKind } from '../ticket/lifecycle.js';
 
 export interface SequenceMark {
@@ -114,6 +114,8 @@ export interface Store {
   getTicket(id: number): Promise<{ ticket: Ticket; timeline: TimelineEntry[] } | undefined>;
   ticketForIncident(incidentId: number): Promise<Ticket | undefined>;
   listTickets(q?: TicketQuery): Promise<Ticket[]>;
+  /** The same listing with only the clocks: what the timer reads every second. */
+  ticketClocks(q: TicketQuery): Promise<TicketClock[]>;
   /** Applies one action to one ticket in a transaction (lifecycle.decide decides). */
   act(ticketId: number, action: TicketAction, at: number): Promise<ActResult>;
   /** Sets how tickets open (policy, deadlines, reopening); before the first commit. */

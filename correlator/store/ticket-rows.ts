@@ -4,7 +4,7 @@
 
 import type { Incident } from '../correlate/incident.js';
 import { comesBack, decide, type TicketAction, type TicketPatch } from '../ticket/lifecycle.js';
-import { drillOf, rootRules, SYSTEM_ACTOR, type Breach, type Ticket, type TicketOp, type TicketState, type TimelineEntry } from '../ticket/ticket.js';
+import { drillOf, rootRules, SYSTEM_ACTOR, type Breach, type Ticket, type TicketClock, type TicketOp, type TicketState, type TimelineEntry } from '../ticket/ticket.js';
 import { json, type Sql } from './sql.js';
 import type { ActResult, CommitResult, TicketSettings } from './store.js';
 
@@ -35,6 +35,24 @@ export interface TicketRow {
 }
 
 const opt = <K extends string, V>(key: K, v: V | null | undefined): Partial<Record<K, V>> => (v === null || v === undefined ? {} : ({ [key]: v } as Record<K, V>));
+
+export const CLOCK_COLUMNS = 'id, state, priority, policy, steps_done, response_due_at, resolution_due_at, breached, resolved_at, clock_from';
+
+/** A row of CLOCK_COLUMNS (PostgreSQL returns BIGINT columns as strings). */
+export function clockFromRow(r: Pick<TicketRow, 'id' | 'state' | 'priority' | 'policy' | 'steps_done' | 'response_due_at' | 'resolution_due_at' | 'breached' | 'resolved_at' | 'clock_from'>): TicketClock {
+  return {
+    id: Number(r.id),
+    state: r.state,
+    priority: r.priority,
+    stepsDone: Number(r.steps_done),
+    breached: r.breached ? (r.breached.split(',') as Breach[]) : [],
+    clockFrom: Number(r.clock_from),
+    ...opt('policy', r.policy),
+    ...opt('responseDueAt', r.response_due_at === null ? null : Number(r.response_due_at)),
+    ...opt('resolutionDueAt', r.resolution_due_at === null ? null : Number(r.resolution_due_at)),
+    ...opt('resolvedAt', r.resolved_at === null ? null : Number(r.resolved_at)),
+  };
+}
 
 export function ticketFromRow(r: TicketRow): Ticket {
   return {

@@ -12,7 +12,7 @@ import type { DecisionSink } from '../ingest/pipeline.js';
 import type { NotifyRequest } from '../notify/notifier.js';
 import type { ActResult, CommitResult, Store } from '../store/store.js';
 import type { TicketAction, TicketEventKind } from './lifecycle.js';
-import { SYSTEM_ACTOR, ticketRef, type Ticket } from './ticket.js';
+import { SYSTEM_ACTOR, ticketRef, type Ticket, type TicketClock } from './ticket.js';
 
 export interface TicketEvent {
   type: TicketEventKind;
@@ -181,18 +181,18 @@ export class TicketService implements DecisionSink {
   }
 
   /** Every ticket in a state, a page at a time, so no ticket is beyond a listing limit. */
-  private async *every(state: 'active' | 'resolved'): AsyncGenerator<Ticket> {
+  private async *every(state: 'active' | 'resolved'): AsyncGenerator<TicketClock> {
     const limit = this.opts.pageSize ?? 500;
     let beforeId: number | undefined;
     for (;;) {
-      const page = await this.opts.store.listTickets({ state, limit, ...(beforeId !== undefined ? { beforeId } : {}) });
+      const page = await this.opts.store.ticketClocks({ state, limit, ...(beforeId !== undefined ? { beforeId } : {}) });
       yield* page;
       if (page.length < limit) return;
       beforeId = page[page.length - 1]!.id;
     }
   }
 
-  private async timers(ticket: Ticket, now: number): Promise<void> {
+  private async timers(ticket: TicketClock, now: number): Promise<void> {
     const due = dueSteps(ticket, this.opts.sla, now);
     for (const [i, d] of due.entries()) {
       const people = this.people(d.step.targets, now);

@@ -20,6 +20,9 @@ export type TicketOp =
 
 export type Breach = 'response' | 'resolution';
 
+/** What the timer needs of a ticket: its clocks, without the report it would have to parse. */
+export type TicketClock = Pick<Ticket, 'id' | 'state' | 'priority' | 'policy' | 'stepsDone' | 'responseDueAt' | 'resolutionDueAt' | 'breached' | 'resolvedAt' | 'clockFrom'>;
+
 export interface Ticket {
   id: number;
   incidentId: number;

@@ -203,6 +203,13 @@ const cases: Case[] = [
       t.same(await ids({ state: 'active', limit: 2, beforeId: 4 }), [3, 1], 'the resolved T-2 is not active');
       t.same(await ids({ state: 'open', beforeId: 5 }), [3, 1], 'nor is the acknowledged T-4 open');
       t.same(await ids({ state: 'active', beforeId: 1 }), []);
+      // The timer's lean listing: the same tickets, the same clocks, no report.
+      const full = await store.listTickets({ state: 'all', limit: 10 });
+      const clocks = await store.ticketClocks({ state: 'all', limit: 10 });
+      const pick = (x: Record<string, unknown>) => ({ id: x.id, state: x.state, priority: x.priority, policy: x.policy, stepsDone: x.stepsDone, responseDueAt: x.responseDueAt, resolutionDueAt: x.resolutionDueAt, breached: x.breached, resolvedAt: x.resolvedAt, clockFrom: x.clockFrom });
+      t.same(clocks, full.map((x) => JSON.parse(JSON.stringify(pick(x as never)))));
+      t.match(clocks.find((c) => c.id === 2), { state: 'resolved', resolvedAt: T0 + 10 });
+      t.same((await store.ticketClocks({ state: 'active', limit: 2, beforeId: 4 })).map((c) => c.id), [3, 1]);
     },
   },
   {

@@ -54,12 +54,14 @@ Examples:
   withApiOptions(tickets.command('list').description('tickets, newest first'))
     .option('--state <state>', STATES.join(', '), 'active')
     .option('-n, --limit <n>', 'at most this many', '50')
+    .option('--before <ticket>', 'only tickets older than this one: the next page')
     .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExamples:\n  $ wardwatch tickets list\n  $ wardwatch tickets list --state all --json')
+    .addHelpText('after', '\nExamples:\n  $ wardwatch tickets list\n  $ wardwatch tickets list --state all --json\n  $ wardwatch tickets list --state all --before T-120')
     .action(
-      action(async (opts: ApiOptions & { state: string; limit: string; json?: boolean }) => {
+      action(async (opts: ApiOptions & { state: string; limit: string; before?: string; json?: boolean }) => {
         if (!STATES.includes(opts.state)) throw new UserError(`--state: expected one of ${STATES.join(', ')}, got "${opts.state}"`);
-        const r = await apiCall<{ tickets: TicketJson[] }>(opts, 'GET', `/api/v1/tickets?state=${opts.state}&limit=${encodeURIComponent(opts.limit)}`);
+        const before = opts.before !== undefined ? `&before=${encodeURIComponent(opts.before)}` : '';
+        const r = await apiCall<{ tickets: TicketJson[] }>(opts, 'GET', `/api/v1/tickets?state=${opts.state}&limit=${encodeURIComponent(opts.limit)}${before}`);
         const out = terminalOut();
         if (opts.json) return out.line(JSON.stringify(r.tickets, null, 2));
         if (r.tickets.length === 0) return out.line('no tickets');
@@ -73,6 +75,9 @@ Examples:
           `${t.drill ? '[drill] ' : ''}${t.title}`,
         ]);
         for (const l of table(['TICKET', 'PRI', 'STATE', 'OWNER', 'OPENED', 'RESPOND BY', 'TITLE'], rows)) out.line(l);
+        // A full page may have more behind it.
+        const last = r.tickets.at(-1);
+        if (last && r.tickets.length === Number(opts.limit)) out.line(paint(out, 'dim', `more: wardwatch tickets list --state ${opts.state} --limit ${opts.limit} --before ${last.ref}`));
       }),
     );
 

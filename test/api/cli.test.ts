@@ -45,6 +45,9 @@ t.test('token, tickets and silences commands against a correlator process', asyn
   const list = runCli(['tickets', 'list'], { env });
   t.match(list.stdout, /^TICKET\s+PRI\s+STATE\s+OWNER\s+OPENED\s+RESPOND BY\s+TITLE\nT-1\s+P3\s+open\s+-\s+\S+ \S+\s+\S+ \S+\s+PACS 归档盘将满$/m);
   t.match(JSON.parse(runCli(['tickets', 'list', '--json'], { env }).stdout), [{ ref: 'T-1', state: 'open' }]);
+  t.match(runCli(['tickets', 'list', '--limit', '1'], { env }).stdout, /\nmore: wardwatch tickets list --state active --limit 1 --before T-1\n$/, 'a full page says how to get the next');
+  t.match(runCli(['tickets', 'list', '--before', 'T-1'], { env }), { status: 0, stdout: 'no tickets\n' }, 'nothing older than T-1');
+  t.match(runCli(['tickets', 'list', '--before', 'yesterday'], { env }), { status: 2, stderr: /before: expected a ticket such as T-120, got "yesterday"/ });
   const ack = runCli(['tickets', 'ack', 'T-1', '--note', '去机房看看'], { env });
   t.equal(ack.status, 0, ack.stderr);
   t.match(ack.stdout, /^T-1 acknowledged by zhang\.wei: owner zhang\.wei: 去机房看看\n  state acknowledged, owner zhang\.wei$/m);

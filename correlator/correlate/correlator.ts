@@ -350,6 +350,12 @@ export class Correlator {
     this.incidentOfAlert.set(alert.id, incident.id);
     this.incidentOfNode.set(alert.node, incident.id);
     this.settlePriority(incident, at);
+    // Another member of a redundant pair failing may end a degraded redundancy elsewhere: the
+    // incidents on its fellow members are assessed again at the next tick (priority only rises).
+    const pairs = this.topology.redundantBelow(incident.root);
+    if (pairs.length > 0) {
+      for (const other of this.open.values()) if (other !== incident && this.topology.redundantBelow(other.root).some((r) => pairs.includes(r))) this.dirty.add(other.id);
+    }
     out.push({ type: 'incident.opened', incident, reason: `alert ${alert.rule} on ${alert.node}` });
     this.pullIn(incident, at, out);
   }

@@ -192,6 +192,13 @@ export class Topology {
     return this.live(id, this.descendants(id), failing, (n) => this.children.get(n) ?? []);
   }
 
+  /** Redundant nodes downstream of this one, standing or not. */
+  redundantBelow(id: string): string[] {
+    if (this.redundantIds.size === 0) return [];
+    const below = this.descendants(id);
+    return [...this.redundantIds].filter((r) => below.has(r));
+  }
+
   /** Redundant nodes downstream of this one that still stand: its failure is a degraded redundancy there. */
   standingBelow(id: string, failing: Failing): TopoNode[] {
     if (this.redundantIds.size === 0) return [];

@@ -92,6 +92,9 @@ t.test('both members fail: an outage of what depends on the pair, with everythin
   out.push(...dies(e, 'db-b', T0 + 20_000), ...run(e, T0 + 21_000, T0 + 30_000));
   const second = e.openIncidents().find((i) => i.root === 'db-b');
   t.equal(second?.priority, 'P1', 'the second member takes registration down');
+  const first = e.openIncidents().find((i) => i.root === 'db-a');
+  t.equal(first?.priority, 'P1', 'and the first member\'s incident is no longer a mere loss of redundancy');
+  t.ok(out.some((d) => d.type === 'incident.updated' && d.change === 'priority' && d.incident.root === 'db-a'), 'its people hear of the raise');
   t.match(second?.priorityReason, /门诊挂号 \(core service\) is down for all its users/);
   t.notMatch(second?.priorityReason, /redundancy:/, 'no redundancy left to speak of');
   out.push(...dies(e, 'his-app', T0 + 31_000), ...run(e, T0 + 32_000, T0 + 40_000));

@@ -56,27 +56,18 @@ export function clockFromRow(r: Pick<TicketRow, 'id' | 'state' | 'priority' | 'p
 
 export function ticketFromRow(r: TicketRow): Ticket {
   return {
-    id: Number(r.id),
+    ...clockFromRow(r),
     incidentId: Number(r.incident_id),
-    state: r.state,
-    priority: r.priority,
     title: r.title,
     openedAt: Number(r.opened_at),
     report: JSON.parse(r.report),
     root: r.root,
     rules: json<string[]>(r.rules, []),
-    stepsDone: Number(r.steps_done),
-    breached: r.breached ? (r.breached.split(',') as Breach[]) : [],
     reopened: Number(r.reopened),
     updatedAt: Number(r.updated_at),
-    clockFrom: Number(r.clock_from),
     ...opt('owner', r.owner),
     ...opt('acknowledgedAt', r.acknowledged_at === null ? null : Number(r.acknowledged_at)),
-    ...opt('resolvedAt', r.resolved_at === null ? null : Number(r.resolved_at)),
     ...opt('closedAt', r.closed_at === null ? null : Number(r.closed_at)),
-    ...opt('policy', r.policy),
-    ...opt('responseDueAt', r.response_due_at === null ? null : Number(r.response_due_at)),
-    ...opt('resolutionDueAt', r.resolution_due_at === null ? null : Number(r.resolution_due_at)),
     ...opt('resolution', r.resolution),
     ...opt('drill', r.drill),
   };

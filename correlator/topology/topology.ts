@@ -175,11 +175,9 @@ export class Topology {
     return down;
   }
 
-  /** The redundant nodes among these that are still up: where a failure upstream stops. */
-  private standing(ids: ReadonlySet<string>, failing: Failing, memo: Map<string, boolean>): Set<string> {
-    const out = new Set<string>();
-    for (const r of this.redundantIds) if (ids.has(r) && !this.isDown(r, failing, memo)) out.add(r);
-    return out;
+  /** The redundant nodes among these. */
+  private redundantIn(ids: ReadonlySet<string>): string[] {
+    return [...this.redundantIds].filter((r) => ids.has(r));
   }
 
   /** Ancestors a failure can reach this node from: not past a redundant node that is still up. */
@@ -194,20 +192,23 @@ export class Topology {
 
   /** Redundant nodes downstream of this one, standing or not. */
   redundantBelow(id: string): string[] {
-    if (this.redundantIds.size === 0) return [];
-    const below = this.descendants(id);
-    return [...this.redundantIds].filter((r) => below.has(r));
+    return this.redundantIds.size === 0 ? [] : this.redundantIn(this.descendants(id));
   }
 
   /** Redundant nodes downstream of this one that still stand: its failure is a degraded redundancy there. */
   standingBelow(id: string, failing: Failing): TopoNode[] {
     if (this.redundantIds.size === 0) return [];
-    return [...this.standing(this.descendants(id), failing, new Map())].map((r) => this.nodes.get(r) as TopoNode);
+    const memo = new Map<string, boolean>();
+    return this.redundantBelow(id)
+      .filter((r) => !this.isDown(r, failing, memo))
+      .map((r) => this.nodes.get(r) as TopoNode);
   }
 
+  /** What `next` reaches from a node, not past a redundant node that still stands. */
   private live(id: string, all: ReadonlySet<string>, failing: Failing, next: (n: string) => readonly string[]): ReadonlySet<string> {
     if (this.redundantIds.size === 0) return all;
-    const stops = this.standing(all, failing, new Map());
+    const memo = new Map<string, boolean>();
+    const stops = new Set(this.redundantIn(all).filter((r) => !this.isDown(r, failing, memo)));
     if (stops.size === 0) return all;
     const out = new Set<string>();
     const stack = [...next(id)];

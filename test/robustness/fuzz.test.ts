@@ -74,13 +74,20 @@ t.test('decode: never throws, always a known reject code or a message that match
   t.equal(code('['.repeat(200_000) + ']'.repeat(200_000)), 'schema', 'deep nesting is parsed or refused, never a crash');
 });
 
-t.test('pipeline: engine and store take anything, count every reject, keep incidents consistent', async (t) => {
+/** A pipeline on a real SQLite store, with its metrics and every log line kept. */
+function pipelineHarness(t: Parameters<typeof tmpDir>[0], clock: () => number, maxAgents?: number) {
   const store = new SqliteStore(join(tmpDir(t), 'w.db'));
   t.teardown(() => store.close());
   const metrics = createCorrelatorMetrics();
   const lines: string[] = [];
+  const engine = new Engine(rulesFrom(`rules:${CPU_RULE}${OFFLINE_RULE}`));
+  const pipeline = new Pipeline({ engine, store, sinks: [], metrics, log: createLogger({ write: (l) => lines.push(l) }), clock, ...(maxAgents !== undefined ? { maxAgents } : {}) });
+  return { store, metrics, lines, engine, pipeline };
+}
+
+t.test('pipeline: engine and store take anything, count every reject, keep incidents consistent', async (t) => {
   let now = 1_763_773_200_000;
-  const pipeline = new Pipeline({ engine: new Engine(rulesFrom(`rules:${CPU_RULE}${OFFLINE_RULE}`)), store, sinks: [], metrics, log: createLogger({ write: (l) => lines.push(l) }), clock: () => now });
+  const { store, metrics, lines, pipeline } = pipelineHarness(t, () => now);
   const inputs = fc.sample(hostileInput, { numRuns: 2_000, seed: 11 });
   for (const [i, input] of inputs.entries()) {
     now += 250;
@@ -101,13 +108,8 @@ t.test('pipeline: engine and store take anything, count every reject, keep incid
 });
 
 t.test('pipeline: agents beyond max_agents are refused and counted; known agents still get through', async (t) => {
-  const store = new SqliteStore(join(tmpDir(t), 'w.db'));
-  t.teardown(() => store.close());
-  const metrics = createCorrelatorMetrics();
-  const lines: string[] = [];
   const T = 1_763_773_200_000;
-  const engine = new Engine(rulesFrom(`rules:${CPU_RULE}${OFFLINE_RULE}`));
-  const pipeline = new Pipeline({ engine, store, sinks: [], metrics, log: createLogger({ write: (l) => lines.push(l) }), clock: () => T, maxAgents: 3 });
+  const { metrics, lines, engine, pipeline } = pipelineHarness(t, () => T, 3);
   const send = (agent: string, seq: number, value: number) => pipeline.message(`wardwatch/v1/main/${agent}/metrics`, Buffer.from(JSON.stringify(metricsMessage(agent, seq, T + seq, [cpu(value)]))));
   for (let n = 1; n <= 20; n++) await send(`ws-${String(n).padStart(3, '0')}`, 1, 10);
   await send('ws-001', 2, 10);

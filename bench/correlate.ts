@@ -55,9 +55,9 @@ const agents = [...Array.from({ length: TERMINALS }, (_, i) => `ws-${i}`), ...Ar
 
 const base = { title: '{node}', labels: {}, matches: compileSelector({}), incident: true, source: 'bench' };
 const rules: Rule[] = [
-  { ...base, id: 'cpu-high', kind: 'threshold', priority: 'P3', metric: 'cpu.usage_percent', measurement: 'cpu', field: 'usage_percent', op: '>', value: 90, clear: 80, forSamples: 1, forMs: 0 },
-  { ...base, id: 'switch-check', kind: 'threshold', priority: 'P3', metric: 'check.status_level', measurement: 'check', field: 'status_level', op: '>=', value: 2, clear: 2, forSamples: 1, forMs: 0 },
-  { ...base, id: 'offline', kind: 'offline', priority: 'P4', after: 3 },
+  { ...base, id: 'cpu-high', kind: 'threshold', effect: 'degraded', priority: 'P3', metric: 'cpu.usage_percent', measurement: 'cpu', field: 'usage_percent', op: '>', value: 90, clear: 80, forSamples: 1, forMs: 0 },
+  { ...base, id: 'switch-check', kind: 'threshold', effect: 'outage', priority: 'P3', metric: 'check.status_level', measurement: 'check', field: 'status_level', op: '>=', value: 2, clear: 2, forSamples: 1, forMs: 0 },
+  { ...base, id: 'offline', kind: 'offline', effect: 'outage', priority: 'P4', after: 3 },
 ];
 const engine = new Engine(buildRuleSet(rules), { topology: built.topology, settleMs: SETTLE, resolveHoldMs: 0 });
 

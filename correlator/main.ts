@@ -75,7 +75,10 @@ export async function startCorrelator(config: CorrelatorConfig, log: Logger, opt
   });
 
   const metricsServer = config.metrics?.enabled ? await serveCorrelatorMetrics(config.metrics, metrics.registry, log) : undefined;
-  const subscriber = subscribe(config, (topic, payload) => pipeline.message(topic, payload), log, (up) => metrics.brokerConnected.set(up ? 1 : 0));
+  const subscriber = subscribe(config, (topic, payload) => pipeline.message(topic, payload), log, (up) => {
+    metrics.brokerConnected.set(up ? 1 : 0);
+    void pipeline.link(up);
+  });
   const ticker = setInterval(() => void pipeline.tick(), config.tickMs);
   // Besides the regular tick, one timer for the earliest correlation deadline: a settling
   // window ends when it ends, not up to a tick later.

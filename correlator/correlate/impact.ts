@@ -52,6 +52,9 @@ function levelFor(criticality: TopoNode['criticality'], share: number): Priority
   return share >= 0.5 ? 'P3' : 'P4';
 }
 
+/** A service slowed is one step below the same service lost (a core service degraded for all: P2). */
+const STEP_DOWN: Record<Priority, Priority> = { P1: 'P2', P2: 'P3', P3: 'P4', P4: 'P4' };
+
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 /** Terminals using any of the touched services (a union only when there is more than one). */
@@ -67,8 +70,18 @@ function userCount(users: Array<readonly TopoNode[]>): number {
  * symptoms); `anywhere` whether a node has alerts in any incident. Everything downstream of the
  * root counts as affected, except past a redundant node that the rest of its members keep up.
  */
-export function assess(topology: Topology, root: string, failing: ReadonlySet<string>, floors: RuleFloor[], at: number, anywhere: Failing = (n) => failing.has(n)): Assessment {
-  const affected = new Set(topology.liveDescendants(root, anywhere));
+export function assess(
+  topology: Topology,
+  root: string,
+  failing: ReadonlySet<string>,
+  floors: RuleFloor[],
+  at: number,
+  anywhere: Failing = (n) => failing.has(n),
+  effect: 'outage' | 'degraded' | 'local' = 'outage',
+  suspected = false,
+): Assessment {
+  // A local condition concerns the node itself: nothing downstream is counted as affected.
+  const affected = new Set(effect === 'local' ? [] : topology.liveDescendants(root, anywhere));
   affected.add(root);
   for (const n of failing) affected.add(n);
   const affectedTerminals = [...affected].map((id) => topology.node(id)).filter((n): n is TopoNode => n?.kind === 'terminal');
@@ -89,7 +102,15 @@ export function assess(topology: Topology, root: string, failing: ReadonlySet<st
     users.push(terminals);
     const share = whole ? 1 : hit / terminals.length;
     let level = levelFor(s.criticality, share);
-    const scope = whole ? `is down for all its users` : `lost ${hit} of ${terminals.length} terminals (${pct(share)})`;
+    if (effect === 'degraded') level = STEP_DOWN[level];
+    const scope =
+      effect === 'degraded'
+        ? whole
+          ? 'is degraded for all its users'
+          : `is degraded for ${hit} of ${terminals.length} terminals (${pct(share)})`
+        : whole
+          ? `is down for all its users`
+          : `lost ${hit} of ${terminals.length} terminals (${pct(share)})`;
     let why = `${s.name ?? s.id} (${s.criticality ?? 'normal'} service) ${scope}`;
     const peak = activePeak(topology, s.id, at);
     if (peak && level !== 'P1') {
@@ -101,7 +122,7 @@ export function assess(topology: Topology, root: string, failing: ReadonlySet<st
 
   const floor = floors.reduce<RuleFloor | undefined>((acc, f) => (!acc || PRIORITY_RANK[f.priority] < PRIORITY_RANK[acc.priority] ? f : acc), undefined);
   let priority: Priority = floor?.priority ?? 'P4';
-  let reason = floor ? `rule ${floor.rule} sets ${floor.priority}` : 'no rule priority';
+  let reason = floor ? `rule ${floor.rule} sets ${floor.priority}` : suspected ? 'suspected root, no alert of its own yet' : 'no rule priority';
   if (best && PRIORITY_RANK[best.priority] < PRIORITY_RANK[priority]) {
     priority = best.priority;
     reason = best.why;
@@ -127,6 +148,7 @@ export function assess(topology: Topology, root: string, failing: ReadonlySet<st
       priority = degraded;
     }
   }
+  if (effect !== 'outage') reason += effect === 'degraded' ? ' (effect: degraded, not down)' : ' (effect: local, only this node)';
   const terminalsAffected = affectedTerminals.length;
   const buildings = [...new Set(affectedTerminals.map((t) => t.building).filter((b): b is string => !!b))].sort();
   const floorsList = [...new Set(affectedTerminals.map((t) => (t.floor ? `${t.building ?? ''}:${t.floor}` : '')).filter((f) => f))].sort();

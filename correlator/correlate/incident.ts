@@ -26,6 +26,9 @@ export interface IncidentAlert {
   /** For "not reporting" alerts: down (the root itself) or unreachable (behind a failing node). */
   reachability?: 'down' | 'unreachable';
   flapping?: boolean;
+  /** For check alerts: the node the check's target is, and how the check failed. */
+  target?: string;
+  errorClass?: string;
 }
 
 export type EvidenceReason =
@@ -39,12 +42,19 @@ export type EvidenceReason =
   | 'impact'
   | 'flapping'
   | 'flapping-stopped'
-  | 'root-recovered';
+  | 'root-recovered'
+  | 'inferred-root'
+  | 'confirmed'
+  | 'released'
+  | 'pair-down'
+  | 'check-target'
+  | 'monitoring-path'
+  | 'link-recovering';
 
 export interface Evidence {
   at: number;
   alert: string;
-  event: 'fired' | 'resolved' | 'joined' | 'priority' | 'root-changed' | 'merged' | 'flapping' | 'split';
+  event: 'fired' | 'resolved' | 'joined' | 'priority' | 'root-changed' | 'merged' | 'flapping' | 'split' | 'suspected' | 'confirmed' | 'released';
   /** Why, in a stable word (for replay output) … */
   reason: EvidenceReason;
   /** … and in a sentence for the ticket. */
@@ -82,6 +92,13 @@ export interface Incident {
   flapping?: boolean;
   /** Set when the alerts come from a drill (label drill=<id>): never pages real people unless asked. */
   drill?: string;
+  /**
+   * The root was inferred, not reported: several nodes behind it (or several machines' checks of
+   * it) failed together while nothing reports about it. Cleared when its own alert confirms it.
+   */
+  suspected?: boolean;
+  /** What the root's alerts mean for its dependants: outage, degraded or local. */
+  effect?: 'outage' | 'degraded' | 'local';
   /** When an incident was folded into another after a late root alert. */
   mergedInto?: number;
 }

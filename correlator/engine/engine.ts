@@ -22,7 +22,9 @@ export type EngineInput =
   | { type: 'topology'; topology: Topology; at: number }
   | { type: 'external'; alert: ExternalAlert; at: number }
   | { type: 'silence'; silence: Silence; at: number }
-  | { type: 'unsilence'; id: string; by: string; at: number };
+  | { type: 'unsilence'; id: string; by: string; at: number }
+  /** The correlator's own broker link went down or came back. */
+  | { type: 'link'; up: boolean; at: number };
 
 export type AgentDecision = { type: 'agent.online' | 'agent.offline' | 'agent.retired'; agent: AgentRecord; at: number };
 export type Decision = AlertChange | IncidentDecision | AgentDecision;
@@ -47,6 +49,11 @@ export class Engine {
   private topo: Topology;
   private now = 0;
   private lastEvaluatorTick = -Infinity;
+  /** Arrival of the latest message from each agent, and of the latest check result about each other node. */
+  private readonly heard = new Map<string, number>();
+  private readonly checked = new Map<string, number>();
+  /** While the broker link is down nothing arrives: silence then proves nothing about agents. */
+  private linkDownAt: number | undefined;
   /** Data messages dropped as redeliveries (same agent, sequence number already processed). */
   duplicates = 0;
 
@@ -61,7 +68,17 @@ export class Engine {
     this.evaluator = new Evaluator(rules, fleet, this.topo);
     this.evaluator.restore((snapshot?.alerts ?? []).filter((a) => a.kind !== 'external'));
     this.external.restore(snapshot?.alerts ?? []);
-    this.correlator = new Correlator(snapshot?.incidents, this.topo, opts);
+    this.correlator = new Correlator(snapshot?.incidents, this.topo, {
+      ...opts,
+      heard: (n) => this.heard.get(n),
+      lastSeen: (n) => {
+        const a = this.heard.get(n);
+        const c = this.checked.get(n);
+        return a === undefined ? c : c === undefined ? a : Math.max(a, c);
+      },
+      fleetSize: () => this.fleet.agents.size,
+    });
+    this.correlator.adopt(this.firingAlerts());
   }
 
   get fleet(): Fleet {
@@ -108,7 +125,7 @@ export class Engine {
       case 'tick':
         // Ticks also come at correlation deadlines; the evaluator's timers (silence, absence,
         // aggregates) need a look once a second at most.
-        if (!input.timersOnly && at - this.lastEvaluatorTick >= 1000) {
+        if (!input.timersOnly && this.linkDownAt === undefined && at - this.lastEvaluatorTick >= 1000) {
           this.lastEvaluatorTick = at;
           changes = this.evaluator.tick(at);
         }
@@ -129,6 +146,16 @@ export class Engine {
       case 'unsilence':
         out.push(...this.correlator.expireSilence(input.id, input.by, at));
         break;
+      case 'link':
+        if (!input.up) this.linkDownAt ??= at;
+        else if (this.linkDownAt !== undefined) {
+          // Agents get their full silence allowance again from the moment data can flow (as
+          // Zabbix stretches nodata after a proxy outage): the outage was ours, not theirs.
+          for (const agent of this.fleet.agents.values()) agent.lastSeenAt = Math.max(agent.lastSeenAt, at);
+          this.linkDownAt = undefined;
+        }
+        this.correlator.link(input.up, at);
+        break;
       case 'message': {
         const m = input.message;
         if (m.kind !== 'state' && this.fleet.isDuplicate(m.agent, m.seq)) {
@@ -144,7 +171,10 @@ export class Engine {
           else if (!after && before !== undefined && m.reason === 'retired') {
             out.push({ type: 'agent.retired', agent: { id: m.agent, site: m.site, online: false, session: m.session, labels: {}, intervalMs: 0, lastSeenAt: at, lastTs: m.ts, lastSeq: m.seq }, at });
           }
+          if (m.online) this.heard.set(m.agent, at);
         } else {
+          this.heard.set(m.agent, at);
+          if (m.kind === 'events') for (const e of m.events) if (e.node && e.node !== m.agent) this.checked.set(e.node, at);
           if (!this.topo.node(m.agent)) this.topo.ensure(m.agent, { site: m.site });
           changes = this.evaluator.onMetrics(m.kind === 'metrics' ? m : eventsAsMetrics(m), at);
         }

@@ -2,6 +2,7 @@
 // clears them; the correlator folds them into incidents.
 
 import type { Priority } from '../rules/schema.js';
+import type { Effect } from '../rules/types.js';
 import type { Labels } from '../rules/selector.js';
 
 export type AlertState = 'firing' | 'resolved';
@@ -59,8 +60,14 @@ export interface Alert {
   lastTs?: number;
   /** Upper bound the rule puts on the priority impact may give the incident. */
   maxPriority?: Priority;
+  /** What the alert means for the node's dependants (the rule's effect); absent: outage. */
+  effect?: Effect;
   /** false for building-block rules: the alert is recorded (and feeds composites), opens nothing. */
   incident?: boolean;
+  /** Check alerts: the topology node the check's target is (a check is a dependency on it). */
+  targetNode?: string;
+  /** Check alerts: how the check failed (timeout, refused, dns, tls, http-status, …). */
+  errorClass?: string;
   /** Changing state too often (Icinga's weighted state-change rule over the last 21 samples). */
   flapping?: boolean;
 }

@@ -70,5 +70,6 @@ export function buildAlert(rule: Rule, f: AlertFacts): Alert {
     ...(rule.runbook ? { runbook: rule.runbook } : {}),
     ...(rule.maxPriority ? { maxPriority: rule.maxPriority } : {}),
     ...(rule.incident === false ? { incident: false } : {}),
+    effect: rule.effect,
   };
 }

@@ -44,7 +44,7 @@ export interface PipelineOptions {
   /** Called after each step with the engine's next deadline, so the shell can tick exactly then. */
   onDeadline?: (at: number) => void;
   /** Called with silences set or ended, so a recording replays them too. */
-  onControl?: (line: { at: number; silence: Silence } | { at: number; unsilence: { id: string; by: string } }) => void;
+  onControl?: (line: { at: number; silence: Silence } | { at: number; unsilence: { id: string; by: string } } | { at: number; link: 'up' | 'down' }) => void;
   /** How long a decision sink may take before ingest moves on without it (default 5 s). */
   sinkTimeoutMs?: number;
   /** Agents tracked at most; a message from one more is rejected, so memory stays bounded. */
@@ -116,6 +116,18 @@ export class Pipeline {
       const at = this.clock();
       this.opts.onControl?.({ at, unsilence: { id, by } });
       await this.apply(this.opts.engine.handle({ type: 'unsilence', id, by, at }), []);
+    });
+  }
+
+  /**
+   * The correlator's own broker link went down or came back: the engine judges no silence while
+   * it is down and lets agents re-announce after it (recorded, so a replay sees the same).
+   */
+  link(up: boolean): Promise<void> {
+    return this.enqueue(async () => {
+      const at = this.clock();
+      this.opts.onControl?.({ at, link: up ? 'up' : 'down' });
+      await this.apply(this.opts.engine.handle({ type: 'link', up, at }), []);
     });
   }
 

@@ -11,11 +11,26 @@ import { loadYamlFile, type FileError, type SourceFile } from '../../common/yaml
 import { lookupMetric, measurement, metricNames } from '../../protocol/metrics.js';
 import { ruleFileSchema, type RuleFile, type RuleSpec } from './schema.js';
 import { compileSelector, selectorProblems } from './selector.js';
-import { DEFAULT_RETENTION_MS, type AggregateRule, type MetricRule, type Persistence, type Rule, type RuleSet } from './types.js';
+import { DEFAULT_RETENTION_MS, type AggregateRule, type Effect, type MetricRule, type Persistence, type Rule, type RuleSet } from './types.js';
 
 export * from './types.js';
 
 export const RULE_FILE_SUFFIX = '.rules.yaml';
+
+/**
+ * A rule that says nothing about its effect: an agent gone is an outage for what depends on it;
+ * a forecast or a missing series concerns the node alone; a crossed threshold, a rate, a group
+ * figure or a combination is a degradation until the rule says otherwise.
+ */
+export const DEFAULT_EFFECT: Record<Rule['kind'], Effect> = {
+  threshold: 'degraded',
+  offline: 'outage',
+  absence: 'local',
+  rate: 'degraded',
+  forecast: 'local',
+  aggregate: 'degraded',
+  composite: 'degraded',
+};
 
 const PLACEHOLDER = /\{([a-z_][a-z0-9_]*)\}/g;
 const BUILTIN_PLACEHOLDERS = new Set(['node', 'value', 'metric', 'agent', 'site', 'role', 'rule', 'threshold', 'hours', 'members', 'building', 'floor', 'service', 'department', 'check', 'type']);
@@ -107,6 +122,7 @@ function compileRule(spec: RuleSpec, source: string): Rule {
     priority: spec.priority,
     ...(spec.max_priority ? { maxPriority: spec.max_priority } : {}),
     incident: spec.incident ?? true,
+    effect: spec.effect ?? DEFAULT_EFFECT[spec.kind],
     matches: compileSelector(spec.where),
     labels: { ...(spec.labels ?? {}) },
     ...(spec.runbook !== undefined ? { runbook: spec.runbook } : {}),

@@ -40,6 +40,11 @@ const common = {
   runbook: { type: 'string', maxLength: 500, description: 'Emergency plan: a file under runbooks/ or a URL; attached to the ticket.' },
   max_priority: { enum: ['P1', 'P2', 'P3', 'P4'], description: 'Upper bound: business impact may raise the incident\'s priority up to this, not beyond.' },
   incident: { type: 'boolean', default: true, description: 'false: a building block for composite rules; its alerts are recorded and open no incident.' },
+  effect: {
+    enum: ['outage', 'degraded', 'local'],
+    description:
+      'What the alert means for what depends on the node. outage: down or unreachable, its dependants are symptoms and the impact is loss of service; degraded: slow, erroring or saturated, the impact is degradation (a lower scale); local: only the node itself. Default: outage for offline rules, local for forecast and absence rules, degraded for the rest.',
+  },
 } as const;
 
 const metric = { type: 'string', pattern: '^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$', 'x-expected': 'a metric like "cpu.usage_percent"', description: '"<measurement>.<field>", e.g. fs.used_percent.' } as const;

@@ -3,6 +3,9 @@
 import type { Priority } from './schema.js';
 import type { Labels, Predicate } from './selector.js';
 
+/** outage: dependants are down (symptoms); degraded: they are slowed; local: only the node. */
+export type Effect = 'outage' | 'degraded' | 'local';
+
 export type Op = '>' | '>=' | '<' | '<=' | '==' | '!=';
 
 export const COMPARE: Record<Op, (a: number, b: number) => boolean> = {
@@ -21,6 +24,8 @@ interface RuleBase {
   maxPriority?: Priority;
   /** false: a building block for composites; alerts are recorded and open no incident. */
   incident: boolean;
+  /** What the alert means for the node's dependants (see ruleEffect for the defaults). */
+  effect: Effect;
   matches: Predicate;
   labels: Labels;
   runbook?: string;

@@ -128,6 +128,11 @@ export class Topology {
     return this.nodes.get(id)?.dependsOn ?? [];
   }
 
+  /** The nodes that depend on this one directly. */
+  dependants(id: string): readonly string[] {
+    return this.children.get(id) ?? [];
+  }
+
   /** Every node upstream of this one (not including itself). */
   ancestors(id: string): ReadonlySet<string> {
     const cached = this.ancestorCache.get(id);

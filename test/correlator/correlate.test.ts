@@ -90,8 +90,14 @@ t.test('a node with nothing upstream opens at once; a late root takes over the o
   boot(e, ['acc-opd-1', 'ws-opd-01', 'core-sw-1']);
   const a = incidents(dies(e, 'ws-opd-01', T0));
   t.same(a, [], 'the terminal has upstream nodes: it waits');
-  const b = incidents([...e.handle({ type: 'tick', at: T0 + 2_000 })]);
-  t.same(b, ['incident.opened INC-1 root=ws-opd-01 P3'], 'after the settling window nothing upstream is failing: it opens');
+  // Its neighbour behind core-sw-1 (acc-opd-1) has not been heard from since it failed: a
+  // dead switch would look just like this, so it is held, but only up to settle + hold.
+  t.same(incidents(e.handle({ type: 'tick', at: T0 + 2_000 })), [], 'after the settling window the switches are not cleared yet: held');
+  t.same(e.waiting().map((w) => w.why), ['forming']);
+  t.same(incidents(e.handle({ type: 'tick', at: T0 + 16_000 })), []);
+  const b = incidents([...e.handle({ type: 'tick', at: T0 + 17_000 })]);
+  t.same(b, ['incident.opened INC-1 root=ws-opd-01 P3'], 'at the bound (settle 2 s + hold 15 s) it opens on its own');
+  t.match(e.openIncidents()[0]?.evidence[0]?.detail, /nothing behind .* failed with it within 17 s/, 'and says why it stands alone');
   const c = incidents([...dies(e, 'core-sw-1', T0 + 30_000), ...e.handle({ type: 'tick', at: T0 + 32_000 })]);
   t.same(c, ['incident.updated INC-1 root-changed'], 'the late root re-parents INC-1 instead of opening a second incident');
   t.equal(e.openIncidents().length, 1);
@@ -185,6 +191,7 @@ nodes:
   const ids = ['acc-1', ...Array.from({ length: 600 }, (_, i) => `ws-${String(i + 1).padStart(3, '0')}`)];
   ids.forEach((id, i) => e.handle(msg(T0 + i, birth(id, 1, T0, { intervalS: 3600 }))));
   ids.forEach((id, i) => e.handle(msg(T0 + 1000 + i, will(id, 1, T0))));
+  e.handle({ type: 'tick', at: T0 + 2000 });
   const ev = e.openIncidents()[0]?.evidence ?? [];
   t.equal(ev.length, 501, '50 first, a marker, 450 last');
   t.match(ev[50]?.detail, /^… \d+ entries folded$/);

@@ -85,22 +85,36 @@ t.test('the primary database fails and the standby carries on: degraded redundan
   t.equal(e.openIncidents().find((i) => i.root === 'his-app')?.priority, 'P1', 'registration is down for all its users: P1');
 });
 
-t.test('both members fail: an outage of what depends on the pair, with everything behind it as symptoms', async (t) => {
+t.test('both members fail: one incident rooted at the pair, an outage of what depends on it, everything behind it as symptoms', async (t) => {
   const e = engine();
   boot(e, ['db-a', 'db-b', 'his-app']);
   const out = [...dies(e, 'db-a', T0), ...run(e, T0 + 1_000, T0 + 10_000)];
+  t.equal(e.openIncidents()[0]?.priority, 'P2', 'one member: lost redundancy');
   out.push(...dies(e, 'db-b', T0 + 20_000), ...run(e, T0 + 21_000, T0 + 30_000));
-  const second = e.openIncidents().find((i) => i.root === 'db-b');
-  t.equal(second?.priority, 'P1', 'the second member takes registration down');
-  const first = e.openIncidents().find((i) => i.root === 'db-a');
-  t.equal(first?.priority, 'P1', 'and the first member\'s incident is no longer a mere loss of redundancy');
-  t.ok(out.some((d) => d.type === 'incident.updated' && d.change === 'priority' && d.incident.root === 'db-a'), 'its people hear of the raise');
-  t.match(second?.priorityReason, /门诊挂号 \(core service\) is down for all its users/);
-  t.notMatch(second?.priorityReason, /redundancy:/, 'no redundancy left to speak of');
+  t.equal(out.filter((d) => d.type === 'incident.opened').length, 1, 'the second member opens nothing of its own');
+  t.equal(e.openIncidents().length, 1);
+  const inc = e.openIncidents()[0]!;
+  t.equal(inc.root, 'his-db', 'the root is the pair');
+  t.same(inc.alerts.filter((a) => a.role === 'root').map((a) => a.node).sort(), ['db-a', 'db-b'], 'both members are its root alerts');
+  t.equal(inc.priority, 'P1', 'the pair down takes registration down');
+  t.ok(out.some((d) => d.type === 'incident.updated' && d.change === 'root-changed' && d.incident.root === 'his-db'), 'its people hear of the new root');
+  t.ok(inc.evidence.some((ev) => ev.reason === 'pair-down'), 'the evidence says every member failed');
+  t.match(inc.priorityReason, /门诊挂号 \(core service\) is down for all its users/);
+  t.notMatch(inc.priorityReason, /redundancy:/, 'no redundancy left to speak of');
   out.push(...dies(e, 'his-app', T0 + 31_000), ...run(e, T0 + 32_000, T0 + 40_000));
   const symptom = e.openIncidents().flatMap((i) => i.alerts).find((a) => a.node === 'his-app');
-  t.equal(symptom?.role, 'symptom', 'the application is now explained by the databases');
-  t.equal(e.openIncidents().length, 2, 'no incident of its own');
+  t.equal(symptom?.role, 'symptom', 'the application is now explained by the pair');
+  t.equal(e.openIncidents().length, 1, 'no incident of its own');
+});
+
+t.test('both members fail within seconds: the pair is the root from the start', async (t) => {
+  const e = engine();
+  boot(e, ['db-a', 'db-b', 'his-app']);
+  const out = [...dies(e, 'db-a', T0), ...dies(e, 'db-b', T0 + 500), ...dies(e, 'his-app', T0 + 800), ...run(e, T0 + 1_000, T0 + 30_000)];
+  const opened = out.filter((d) => d.type === 'incident.opened');
+  t.equal(opened.length, 1, 'one incident ever opened');
+  t.equal(e.openIncidents()[0]?.root, 'his-db');
+  t.equal(e.openIncidents()[0]?.alerts.length, 3);
 });
 
 t.test('topology errors: redundant needs two members; degraded needs redundant', async (t) => {

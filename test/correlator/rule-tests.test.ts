@@ -49,5 +49,5 @@ tests:
   );
   const r = runCli(['rules', 'test', join(dir, 'cpu.test.yaml')]);
   t.equal(r.status, 1);
-  t.match(r.stdout, /FAIL  .*cpu\.test\.yaml: fires after two samples\n {6}at 10s: alerts differ\n {8}- expected, not firing: cpu on app-01\n {6}at 30s: incident differs\n {8}- expected: root app-01, P1\n {8}\+ got: {6}root app-01, P3 \(P3: rule cpu sets P3; no business service affected\)\n0 passed, 1 failed/);
+  t.match(r.stdout, /FAIL  .*cpu\.test\.yaml: fires after two samples\n {6}at 10s: alerts differ\n {8}- expected, not firing: cpu on app-01\n {6}at 30s: incident differs\n {8}- expected: root app-01, P1\n {8}\+ got: {6}root app-01, P3 \(P3: rule cpu sets P3; no business service affected \(effect: degraded, not down\)\)\n0 passed, 1 failed/);
 });

@@ -26,7 +26,7 @@ import type { Alert, AlertChange } from '../evaluate/alert.js';
 import { Topology } from '../topology/topology.js';
 import { assess } from './impact.js';
 import type { Evidence, Incident, IncidentAlert } from './incident.js';
-import { behind, bestSuspect, DEFAULT_INFERENCE, enough, suspicionDetail, type Behind, type Candidate, type InferenceOptions } from './inference.js';
+import { behind, bestSuspect, DEFAULT_INFERENCE, enough, seconds, suspicionDetail, type Behind, type Candidate, type InferenceOptions } from './inference.js';
 import { silenceActive, silenceCovers, type Silence } from './silence.js';
 
 export type IncidentDecision =
@@ -641,8 +641,8 @@ export class Correlator {
   private suspectable(node: string, alert: Alert, at: number): boolean {
     // A redundant node is down only when its members are: suspect the members, never the pair.
     if (this.topology.node(node)?.redundant) return false;
-    const released = this.released.get(node);
-    if (released !== undefined && at - released < RELEASE_MS) return false;
+    // A released suspect is up, and so is every node its traffic came through.
+    for (const [r, when] of this.released) if (at - when < RELEASE_MS && (r === node || this.topology.ancestors(r).has(node))) return false;
     return !this.outage(node) && !this.provenUp(node, alert.firedAt);
   }
 
@@ -737,7 +737,7 @@ export class Correlator {
     const name = node?.name ? `${node.name} (${c.node})` : c.node;
     const detail =
       c.node === MONITORING_PATH
-        ? `${c.behind.failing} of ${c.behind.observed} agents lost within ${Math.round((c.behind.lastFailure - c.behind.firstFailure) / 100) / 10} s all over the network: the broker or the network between agents and correlator, not the hosts`
+        ? `${c.behind.failing} of ${c.behind.observed} agents lost within ${seconds(c.behind.lastFailure - c.behind.firstFailure)} all over the network: the broker or the network between agents and correlator, not the hosts`
         : suspicionDetail(c);
     const title = c.node === MONITORING_PATH ? `Monitoring path: ${c.behind.failing} agents lost at once` : c.via === 'target' ? `${name} suspected failing (its checks fail from ${c.behind.failing} machines)` : `${name} suspected down (${c.behind.failing} of ${c.behind.observed} behind it lost)`;
     const incident: Incident = {

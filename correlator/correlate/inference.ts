@@ -89,7 +89,7 @@ export function bestSuspect(candidates: Candidate[]): Candidate | undefined {
   return best;
 }
 
-const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
+export const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
 
 /** The evidence line of a suspicion: "41 of 44 nodes behind acc-sw-3 lost within 4.0 s". */
 export function suspicionDetail(c: Candidate): string {

@@ -62,7 +62,10 @@ export function messagePoints(message: Message, agent: AgentRecord | undefined):
   if (message.kind === 'state') return [];
   const samples = message.kind === 'metrics' ? message.samples : eventsAsMetrics(message).samples;
   const base = agentTags(message.agent, message.site, agent);
-  return samples.map((s) => samplePoint(s, base, message.ts));
+  // On the correlator's clock, as the evaluator saw it: a host whose clock is off still lines up
+  // with its peers and with the incident and alert points, and an NTP step leaves no gap.
+  const ts = message.ts + (agent?.clockOffsetMs ?? 0);
+  return samples.map((s) => samplePoint(s, base, ts));
 }
 
 function incidentFields(incident: Incident, reason: string, at: number): Point['fields'] {

@@ -117,6 +117,7 @@ export function decisionPoints(decisions: readonly Decision[], at: number, seq: 
         if (a.metric !== undefined) fields.metric = a.metric;
         if (a.value !== undefined && Number.isFinite(a.value)) fields.value = a.value;
         if (a.threshold !== undefined && Number.isFinite(a.threshold)) fields.threshold = a.threshold;
+        if (a.history) fields.history = true;
         const when = d.type === 'alert.firing' ? a.firedAt : (a.resolvedAt ?? at);
         out.push({ rp: 'events', measurement: 'alert', tags: sortedTags({ site: a.site, priority: a.priority, state: a.state, rule: a.rule, node: a.node }), fields, ts: when * US_PER_MS + seq() });
         break;

@@ -7,7 +7,7 @@ import { ClockEstimate, CONFIRM_MS } from '../../correlator/evaluate/clock.js';
 import { Engine, type Decision, type EngineInput } from '../../correlator/engine/engine.js';
 import type { AlertChange } from '../../correlator/evaluate/alert.js';
 import { loadRuleFiles, type RuleSet } from '../../correlator/rules/compile.js';
-import { messagePoints } from '../../correlator/timeseries/points.js';
+import { decisionPoints, messagePoints } from '../../correlator/timeseries/points.js';
 import type { Message } from '../../protocol/schema.js';
 import { ROOT } from '../helpers/cli.js';
 import { birth, cpu, metrics } from '../helpers/messages.js';
@@ -209,4 +209,11 @@ t.test('an offset beyond 120 s for two minutes is a P4 alert about that agent cl
     t.same(fired.map((d) => `${d.alert.rule} on ${d.alert.node} ${d.alert.priority} ${d.alert.value}`), want, `clock ${clockMs / 1000} s`);
     if (want.length > 0) t.match(fired[0]!.alert.title, /^Clock of ws-0231 is \d+ s off; check its time sync \(NTP\)$/);
   }
+});
+
+t.test('a history alert is marked in the time series', async (t) => {
+  const e = new Engine(RULES, { settleMs: 0 });
+  const out = outage(e, (i) => (i < 32 ? 97 : 50), 50);
+  const points = decisionPoints(out, T0, () => 0).filter((p) => p.measurement === 'alert');
+  t.same(points.map((p) => [p.tags.state, p.fields.history]), [['firing', true], ['resolved', true]]);
 });

@@ -61,7 +61,7 @@ export interface Alert {
   lastTs?: number;
   /**
    * Fired from data too old to be live when it arrived (a replayed spool, a broker's queued
-   * backlog; see historyAfterMs in evaluator.ts, never more than the stale bound): a condition
+   * backlog; see historyAfterMs in clock.ts, never more than the stale bound): a condition
    * that may well have passed. It is
    * recorded, and its changes (firing, flapping, resolved) carry the mark, but it never opens
    * or joins an incident. If live data still breaches, the alert fires again without the mark.

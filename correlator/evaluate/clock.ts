@@ -12,6 +12,8 @@
 // two messages at least CONFIRM_MS apart in arrival agree within TOLERANCE_MS: that is a
 // live stream at the new level, and no backlog ever looks like one.
 
+import type { Sample } from '../../protocol/schema.js';
+
 /** Two messages this far apart in arrival … */
 export const CONFIRM_MS = 10_000;
 /** … whose apparent delays agree this closely come from a live stream. */
@@ -53,4 +55,21 @@ export class ClockEstimate {
   correct(ts: number): number {
     return ts + this.offsetMs;
   }
+}
+
+/**
+ * How old (on the correlator's clock) a sample may be when it arrives and still count as live.
+ * A live stream arrives within moments once the clock offset is taken out; anything older is a
+ * backlog draining (an agent's spool, a broker's queue), oldest first. Its newest part may be
+ * younger than the stale bound, yet already superseded by what follows in the same burst, so
+ * three of the agent's intervals (a minute at least) is the bound, and never more than `staleMs`.
+ */
+export function historyAfterMs(intervalMs: number, staleMs: number): number {
+  return Math.min(staleMs, Math.max(60_000, 3 * intervalMs));
+}
+
+/** The offset as a sample of the agent's own measurement, so ordinary rules can watch it. */
+export function clockSample(offsetMs: number): Sample {
+  const s = Math.round(offsetMs / 100) / 10;
+  return { m: 'agent', fields: { clock_offset_s: s, clock_skew_s: Math.abs(s) } };
 }

@@ -10,6 +10,7 @@ import type { Labels } from '../rules/selector.js';
 import { Topology } from '../topology/topology.js';
 import { alertId, seriesKey, type Alert, type AlertChange, type AlertReason } from './alert.js';
 import { buildAlert } from './build.js';
+import { clockSample, historyAfterMs } from './clock.js';
 import { Fleet, type AgentRecord } from './fleet.js';
 import { compositeAlert, compositeMatches, evaluateAggregate, LatestValues, type AlertIndex } from './groups.js';
 import { advance, resolvedChange, type SeriesState } from './series.js';
@@ -31,17 +32,6 @@ export interface EvaluatorOptions {
   staleMs?: number;
 }
 
-/**
- * How old (on the correlator's clock) a sample may be when it arrives and still count as live.
- * A live stream arrives within moments once the clock offset is taken out; anything older is a
- * backlog draining (an agent's spool, a broker's queue), oldest first. Its newest part may be
- * younger than the stale bound, yet already superseded by what follows in the same burst, so
- * three of the agent's intervals (a minute at least) is the bound, and never more than `staleMs`.
- */
-export function historyAfterMs(agent: AgentRecord, staleMs: number): number {
-  return Math.min(staleMs, Math.max(60_000, 3 * agent.intervalMs));
-}
-
 interface SampleFacts {
   node: string;
   series: string;
@@ -54,11 +44,6 @@ interface SampleFacts {
   history: boolean;
 }
 
-/** The clock offset as a sample of the agent's own measurement, so ordinary rules can watch it. */
-export function clockSample(agent: AgentRecord): Sample {
-  const s = Math.round((agent.clockOffsetMs ?? 0) / 100) / 10;
-  return { m: 'agent', fields: { clock_offset_s: s, clock_skew_s: Math.abs(s) } };
-}
 
 export class Evaluator implements AlertIndex {
   readonly series = new Map<string, SeriesState>();
@@ -158,9 +143,9 @@ export class Evaluator implements AlertIndex {
     // An agent that was online with no offline alert or flap history has nothing to change.
     const changes: AlertChange[] = wasOffline || this.offlineTracked.has(agent.id) ? this.checkOffline(at, agent, true) : [];
     const ts = Fleet.correct(agent, msg.ts);
-    this.samples(msg.samples, agent, ts, at, at - ts > historyAfterMs(agent, this.staleMs), changes);
+    this.samples(msg.samples, agent, ts, at, at - ts > historyAfterMs(agent.intervalMs, this.staleMs), changes);
     // Its clock, as the correlator sees it now: a fact about the present even during a backlog.
-    if (this.rules.byMeasurement.has('agent')) this.samples([clockSample(agent)], agent, at, at, false, changes);
+    if (this.rules.byMeasurement.has('agent')) this.samples([clockSample(agent.clockOffsetMs ?? 0)], agent, at, at, false, changes);
     return this.finish(changes, at);
   }
 

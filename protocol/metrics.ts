@@ -80,7 +80,7 @@ export const MEASUREMENTS = {
     },
   },
   agent: {
-    help: 'The agent process itself: what it costs the host.',
+    help: 'The agent process itself: what it costs the host, and how far its clock is off.',
     tags: [],
     fields: {
       rss_bytes: f('integer', 'bytes', 'Resident memory of the agent process.'),
@@ -88,6 +88,8 @@ export const MEASUREMENTS = {
       collect_ms: f('float', 'milliseconds', 'Time the last collection took.'),
       spool_messages: f('integer', 'count', 'Messages waiting in the agent\'s spool for the broker (a backlog after an outage).'),
       spool_dropped: f('integer', 'count', 'Messages the spool dropped unsent because its size or age bound was hit, since it was created.'),
+      clock_offset_s: f('float', 'seconds', 'Computed by the correlator, not sent: its clock minus the agent\'s, estimated from arrival times (positive: the agent\'s clock is behind). Rules see it with every message.'),
+      clock_skew_s: f('float', 'seconds', 'Computed by the correlator, not sent: how far the agent\'s clock is off either way (the size of clock_offset_s).'),
     },
   },
   check: {

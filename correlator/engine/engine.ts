@@ -65,7 +65,7 @@ export class Engine {
       fleet.agents.set(a.id, { ...a, lastSeq: Math.max(a.lastSeq ?? 0, fleet.seqFloor.get(a.id) ?? 0) });
       this.topo.ensure(a.id, { site: a.site, labels: a.labels, ...(a.inventory ? { role: a.inventory.role } : {}) });
     }
-    this.evaluator = new Evaluator(rules, fleet, this.topo);
+    this.evaluator = new Evaluator(rules, fleet, this.topo, { ...(opts.staleMs !== undefined ? { staleMs: opts.staleMs } : {}) });
     this.evaluator.restore((snapshot?.alerts ?? []).filter((a) => a.kind !== 'external'));
     this.external.restore(snapshot?.alerts ?? []);
     this.correlator = new Correlator(snapshot?.incidents, this.topo, {
@@ -183,7 +183,8 @@ export class Engine {
     }
     for (const change of changes) {
       out.push(change);
-      out.push(...this.correlator.handle(change, at));
+      // History (a backlog that was stale on arrival) is recorded, never correlated.
+      if (!change.alert.history) out.push(...this.correlator.handle(change, at));
     }
     if (input.type === 'tick' || input.type === 'rules') out.push(...this.correlator.tick(at, (id) => this.alertLastTs(id)));
     if (input.type === 'rules') {

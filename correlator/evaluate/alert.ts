@@ -47,17 +47,27 @@ export interface Alert {
   value?: number;
   threshold?: number;
   metric?: string;
-  /** Event time (agent clock) when the condition started to hold. */
+  // Every time on an alert is on the correlator's clock: event times of samples are the
+  // agent's timestamps corrected by its estimated clock offset (evaluate/clock.ts).
+  /** Event time when the condition started to hold. */
   since: number;
-  /** Arrival time (correlator clock) when the alert fired. */
+  /** Arrival time when the alert fired (as a live alert, for one that was history first). */
   firedAt: number;
   /** Event time of the sample or message that made it fire. */
   triggerTs: number;
   resolvedAt?: number;
   reason: AlertReason;
   runbook?: string;
-  /** Event time of the latest sample that kept it firing; stale alerts wait for fresh data. */
+  /** Event time of the newest sample that kept it firing; stale alerts wait for fresh data. */
   lastTs?: number;
+  /**
+   * Fired from data too old to be live when it arrived (a replayed spool, a broker's queued
+   * backlog; see historyAfterMs in clock.ts, never more than the stale bound): a condition
+   * that may well have passed. It is
+   * recorded, and its changes (firing, flapping, resolved) carry the mark, but it never opens
+   * or joins an incident. If live data still breaches, the alert fires again without the mark.
+   */
+  history?: true;
   /** Upper bound the rule puts on the priority impact may give the incident. */
   maxPriority?: Priority;
   /** What the alert means for the node's dependants (the rule's effect); absent: outage. */

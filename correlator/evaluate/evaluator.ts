@@ -1,14 +1,16 @@
 // Samples and agent states in, alert changes out. Pure: no I/O, no clock; `at` is the arrival
-// time the caller passes in, `msg.ts` the agent's own time. All per-series state lives in maps
-// keyed by alert id (rule|node|series), so a snapshot is their entries and a rule reload can
-// keep what still applies.
+// time the caller passes in, `msg.ts` the agent's own time, which is corrected by the agent's
+// estimated clock offset before anything uses it (clock.ts). All per-series state lives in
+// maps keyed by alert id (rule|node|series), so a snapshot is their entries and a rule reload
+// can keep what still applies.
 
-import type { MetricsMessage, StateMessage } from '../../protocol/schema.js';
+import type { MetricsMessage, Sample, StateMessage } from '../../protocol/schema.js';
 import { COMPARE, type ForecastRule, type MetricRule, type OfflineRule, type RateRule, type Rule, type RuleSet, type ThresholdRule } from '../rules/compile.js';
 import type { Labels } from '../rules/selector.js';
 import { Topology } from '../topology/topology.js';
 import { alertId, seriesKey, type Alert, type AlertChange, type AlertReason } from './alert.js';
 import { buildAlert } from './build.js';
+import { clockSample, historyAfterMs } from './clock.js';
 import { Fleet, type AgentRecord } from './fleet.js';
 import { compositeAlert, compositeMatches, evaluateAggregate, LatestValues, type AlertIndex } from './groups.js';
 import { advance, resolvedChange, type SeriesState } from './series.js';
@@ -25,6 +27,24 @@ interface AbsenceEntry {
 const ruleOf = (key: string) => key.slice(0, key.indexOf('|'));
 const NO_CHANGES: AlertChange[] = [];
 
+export interface EvaluatorOptions {
+  /** The stale bound (default 5 min): a sample older than this when it arrives is history at the latest. */
+  staleMs?: number;
+}
+
+interface SampleFacts {
+  node: string;
+  series: string;
+  site: string;
+  labels: Labels;
+  /** Event time on the correlator's clock. */
+  ts: number;
+  at: number;
+  agent: string;
+  history: boolean;
+}
+
+
 export class Evaluator implements AlertIndex {
   readonly series = new Map<string, SeriesState>();
   private readonly absent = new Map<string, AbsenceEntry>();
@@ -34,13 +54,16 @@ export class Evaluator implements AlertIndex {
   private minAfter = Infinity;
   /** Agents with offline-rule state (an alert or flap history): data from them is an observation. */
   private readonly offlineTracked = new Set<string>();
+  private readonly staleMs: number;
 
   constructor(
     private rules: RuleSet,
     readonly fleet: Fleet,
     public topology: Topology = Topology.empty(),
+    opts: EvaluatorOptions = {},
   ) {
     this.minAfter = Math.min(...rules.offline.map((r) => r.after));
+    this.staleMs = opts.staleMs ?? 300_000;
   }
 
   get ruleSet(): RuleSet {
@@ -60,8 +83,10 @@ export class Evaluator implements AlertIndex {
     return (this.fired.get(rule) ?? []).filter((a) => a.firedAt >= from);
   }
 
+  /** History alerts stay out: they are not firing now, and composites must not see them. */
   private index(changes: AlertChange[]): void {
     for (const c of changes) {
+      if (c.alert.history) continue;
       let m = this.byRule.get(c.alert.rule);
       if (!m) this.byRule.set(c.alert.rule, (m = new Map()));
       if (c.type === 'alert.firing') {
@@ -117,7 +142,15 @@ export class Evaluator implements AlertIndex {
     // Data proves the agent is alive: clear an offline alert now rather than at the next tick.
     // An agent that was online with no offline alert or flap history has nothing to change.
     const changes: AlertChange[] = wasOffline || this.offlineTracked.has(agent.id) ? this.checkOffline(at, agent, true) : [];
-    for (const sample of msg.samples) {
+    const ts = Fleet.correct(agent, msg.ts);
+    this.samples(msg.samples, agent, ts, at, at - ts > historyAfterMs(agent.intervalMs, this.staleMs), changes);
+    // Its clock, as the correlator sees it now: a fact about the present even during a backlog.
+    if (this.rules.byMeasurement.has('agent')) this.samples([clockSample(agent.clockOffsetMs ?? 0)], agent, at, at, false, changes);
+    return this.finish(changes, at);
+  }
+
+  private samples(samples: readonly Sample[], agent: AgentRecord, ts: number, at: number, history: boolean, changes: AlertChange[]): void {
+    for (const sample of samples) {
       const rules = this.rules.byMeasurement.get(sample.m);
       if (!rules) continue;
       let labels: Labels | undefined;
@@ -130,31 +163,34 @@ export class Evaluator implements AlertIndex {
         const node = sample.tags?.node ?? agent.id;
         const series = seriesKey(sample.tags);
         if (rule.kind === 'aggregate') {
+          // An aggregate is a figure about now: a backlog value would stand in for a current one.
+          if (history) continue;
           const topo = this.topology.node(node);
           if (rule.group(topo ? { ...topo.labels, ...labels } : labels)) this.latest.set(rule.id, `${node}|${series}`, value, at);
           continue;
         }
-        changes.push(...this.sample(rule, agent, node, series, labels, value, msg.ts, at));
+        const c = this.sample(rule, value, { node, series, site: agent.site, labels, ts, at, agent: agent.id, history });
+        if (c.length > 0) changes.push(...c);
       }
     }
-    return this.finish(changes, at);
   }
 
-  private sample(rule: MetricRule, agent: AgentRecord, node: string, series: string, labels: Labels, value: number, ts: number, at: number): AlertChange[] {
+  private sample(rule: MetricRule, value: number, facts: SampleFacts): AlertChange[] {
+    const { node, series, site, labels, ts, at } = facts;
     const id = alertId(rule.id, node, series);
-    if (rule.kind === 'absence') return this.seen(id, node, agent.site, labels, at);
+    // Presence is about data reaching the correlator, so a backlog counts too (arrival time).
+    if (rule.kind === 'absence') return this.seen(id, node, site, labels, at);
     let s = this.series.get(id);
     // The common case, a healthy series of a threshold rule: nothing to keep, nothing to build.
     if (!s && rule.kind === 'threshold' && !COMPARE[rule.op](value, rule.value)) return NO_CHANGES;
     if (!s) this.series.set(id, (s = { count: 0, since: ts }));
-    const facts = { node, series, site: agent.site, labels, ts, at, agent: agent.id };
     const result = rule.kind === 'threshold' ? this.threshold(rule, s, value, facts) : this.trend(rule, s, value, facts);
     // Trend rules keep their window of points whatever the state.
     if (result.drop && !s.trend) this.series.delete(id);
     return result.changes;
   }
 
-  private threshold(rule: ThresholdRule, s: SeriesState, value: number, f: { node: string; series: string; site: string; labels: Labels; ts: number; at: number; agent: string }) {
+  private threshold(rule: ThresholdRule, s: SeriesState, value: number, f: SampleFacts) {
     if (!s.alert && !COMPARE[rule.op](value, rule.value)) {
       // Healthy again after an alert: only the flap history moves (what advance() would do).
       s.flap?.record(false);
@@ -167,6 +203,7 @@ export class Evaluator implements AlertIndex {
       value,
       ts: f.ts,
       at: f.at,
+      history: f.history,
       forSamples: rule.forSamples,
       forMs: rule.forMs,
       fire: 'threshold-crossed',
@@ -175,7 +212,7 @@ export class Evaluator implements AlertIndex {
     });
   }
 
-  private trend(rule: RateRule | ForecastRule, s: SeriesState, value: number, f: { node: string; series: string; site: string; labels: Labels; ts: number; at: number; agent: string }) {
+  private trend(rule: RateRule | ForecastRule, s: SeriesState, value: number, f: SampleFacts) {
     s.trend ??= new TrendWindow(rule.overMs);
     s.trend.add(f.ts, value);
     let figure: number | undefined;
@@ -199,6 +236,7 @@ export class Evaluator implements AlertIndex {
       value: shown,
       ts: f.ts,
       at: f.at,
+      history: f.history,
       forSamples: rule.forSamples,
       forMs: rule.forMs,
       fire: reasons[0],

@@ -4,6 +4,7 @@
 
 import type { Inventory, StateMessage } from '../../protocol/schema.js';
 import type { Labels } from '../rules/selector.js';
+import { ClockEstimate } from './clock.js';
 
 export interface AgentRecord {
   id: string;
@@ -16,6 +17,8 @@ export interface AgentRecord {
   lastSeenAt: number;
   /** Content time of the last data message (agent clock). */
   lastTs: number;
+  /** Correlator clock minus the agent's clock, learnt from arrival times (clock.ts); kept across restarts. */
+  clockOffsetMs?: number;
   /** Highest data sequence number seen: anything at or below it is a redelivery. */
   lastSeq: number;
   inventory?: Inventory;
@@ -32,6 +35,7 @@ export class Fleet {
   readonly agents = new Map<string, AgentRecord>();
   /** Sequence high-water marks of agents not yet seen since a restart. */
   readonly seqFloor = new Map<string, number>();
+  private readonly clocks = new Map<string, ClockEstimate>();
 
   constructor(private readonly defaultIntervalMs = 15_000) {}
 
@@ -44,14 +48,28 @@ export class Fleet {
     return this.agents.get(id);
   }
 
+  /** An agent timestamp on the correlator's clock. */
+  static correct(agent: AgentRecord, ts: number): number {
+    return ts + (agent.clockOffsetMs ?? 0);
+  }
+
+  /** A message the agent sent just now (not a Will, whose time is that of the connect). */
+  private observeClock(agent: AgentRecord, at: number, ts: number): void {
+    let clock = this.clocks.get(agent.id);
+    if (!clock) this.clocks.set(agent.id, (clock = new ClockEstimate(agent.clockOffsetMs ?? 0)));
+    agent.clockOffsetMs = clock.observe(at, ts);
+  }
+
   /** A data message arrived: the agent is alive. Returns the record and whether it was offline. */
   touch(id: string, site: string, at: number, ts: number, seq: number, intervalS?: number): { agent: AgentRecord; wasOffline: boolean } {
     let agent = this.agents.get(id);
     if (!agent) {
       agent = { id, site, online: true, session: 0, labels: agentLabels(id, site, undefined), intervalMs: intervalS ? intervalS * 1000 : this.defaultIntervalMs, lastSeenAt: at, lastTs: ts, lastSeq: seq };
       this.agents.set(id, agent);
+      this.observeClock(agent, at, ts);
       return { agent, wasOffline: false };
     }
+    this.observeClock(agent, at, ts);
     if (seq > agent.lastSeq) agent.lastSeq = seq;
     const wasOffline = !agent.online;
     agent.online = true;
@@ -80,6 +98,7 @@ export class Fleet {
         ...(msg.inventory ? { inventory: msg.inventory } : {}),
       };
       this.agents.set(msg.agent, agent);
+      if (msg.online) this.observeClock(agent, at, msg.ts);
       if (!msg.online) agent.offlineReason = msg.reason === 'shutdown' ? 'agent-shutdown' : 'last-will';
       return { agent, outcome: msg.online ? 'online' : 'offline' };
     }
@@ -91,6 +110,7 @@ export class Fleet {
         if (msg.seq >= agent.lastSeq || msg.ts <= agent.lastTs) return { agent, outcome: 'ignored' };
         agent.lastSeq = msg.seq;
       }
+      this.observeClock(agent, at, msg.ts);
       if (msg.ts > agent.lastTs) agent.lastTs = msg.ts;
       agent.session = msg.session;
       agent.site = msg.site;
@@ -110,6 +130,7 @@ export class Fleet {
       // keeping only its sequence mark so a late redelivery is still recognised.
       if (msg.session < agent.session) return { agent, outcome: 'ignored' };
       this.agents.delete(agent.id);
+      this.clocks.delete(agent.id);
       this.seqFloor.set(agent.id, agent.lastSeq);
       return { agent, outcome: 'retired' };
     }

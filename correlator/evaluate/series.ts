@@ -1,7 +1,8 @@
 // The state machine every condition-on-a-series rule shares (threshold, rate, forecast,
 // aggregate): pending while the condition has not held long enough (`for: N` samples or a
 // duration), firing once it has, resolved when it clears past the clear level (hysteresis), and
-// held firing while the series flaps.
+// held firing while the series flaps. A sample that is history (a backlog on arrival) moves the
+// state like any other, but an alert it fires carries the mark until live data confirms it.
 
 import type { Alert, AlertChange, AlertReason } from './alert.js';
 import { FlapHistory } from './flapping.js';
@@ -26,9 +27,11 @@ export interface Step {
   /** The condition still holding on the clear level (already firing). */
   hold: boolean;
   value: number;
-  /** Time of the evaluation (event time for samples). */
+  /** Time of the evaluation (event time for samples, on the correlator's clock). */
   ts: number;
   at: number;
+  /** The sample was already too old to be live when it arrived (a backlog): it is history. */
+  history?: boolean;
   forSamples: number;
   forMs: number;
   fire: AlertReason;
@@ -47,9 +50,16 @@ function resolved(alert: Alert, at: number, reason: AlertReason): AlertChange {
 export function advance(s: SeriesState, step: Step): { changes: AlertChange[]; drop: boolean } {
   const changes: AlertChange[] = [];
   if (s.alert) {
-    const alert = s.alert;
+    let alert = s.alert;
     alert.value = step.value;
-    alert.lastTs = step.ts;
+    alert.lastTs = Math.max(alert.lastTs ?? step.ts, step.ts);
+    if (alert.history && !step.history && step.hold) {
+      // Live data still breaches: the condition is current after all, and fires as a live alert
+      // (a new object: the history one was handed on already).
+      const { history: _, ...live } = alert;
+      alert = s.alert = { ...live, firedAt: step.at, triggerTs: step.ts };
+      changes.push({ type: 'alert.firing', alert, reason: step.fire });
+    }
     const flapNow = s.flap?.record(step.hold);
     if (flapNow === 'started') {
       alert.flapping = true;
@@ -78,6 +88,7 @@ export function advance(s: SeriesState, step: Step): { changes: AlertChange[]; d
   if (s.count < step.forSamples || step.ts - s.since < step.forMs) return { changes, drop: false };
   const alert = step.build(s.since);
   alert.lastTs = step.ts;
+  if (step.history) alert.history = true;
   s.alert = alert;
   if (!s.flap) {
     s.flap = new FlapHistory();

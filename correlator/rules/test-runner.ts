@@ -41,14 +41,21 @@ interface Step {
   apply(engine: Engine, t: number): void;
 }
 
+/** "-10m" → -600000: how far an agent's clock is off. */
+function clockMs(text: string | undefined): number {
+  if (!text) return 0;
+  const sign = text.startsWith('-') ? -1 : 1;
+  return sign * durationMs(text.replace(/^[+-]/, ''));
+}
+
 function runCase(tc: RuleTestCase, engine: Engine, start: number): string[] {
   const failures: string[] = [];
-  const agents = new Map(tc.agents.map((a) => [a.id, { ...a, intervalMs: durationMs(a.interval ?? '15s'), session: 1, seq: 0, silentFrom: Infinity, deadFrom: Infinity }]));
+  const agents = new Map(tc.agents.map((a) => [a.id, { ...a, intervalMs: durationMs(a.interval ?? '15s'), clockMs: clockMs(a.clock), session: 1, seq: 0, silentFrom: Infinity, deadFrom: Infinity, spools: [] as Array<{ from: number; to: number }> }]));
   const steps: Step[] = [];
   const horizon = Math.max(...tc.expect.map((e) => durationMs(e.at)));
   const birth = (id: string, at: number, session: number): StateMessage => {
     const a = agents.get(id);
-    return { v: 1, kind: 'state', agent: id, site: 'main', seq: a?.seq ?? 0, ts: start + at, online: true, session, reason: 'birth', inventory: { hostname: id, role: a?.role ?? 'server', version: 'test', interval_s: (a?.intervalMs ?? 15_000) / 1000, labels: a?.labels ?? {}, os: { platform: 'linux', arch: 'x64' } } };
+    return { v: 1, kind: 'state', agent: id, site: 'main', seq: a?.seq ?? 0, ts: start + at + (a?.clockMs ?? 0), online: true, session, reason: 'birth', inventory: { hostname: id, role: a?.role ?? 'server', version: 'test', interval_s: (a?.intervalMs ?? 15_000) / 1000, labels: a?.labels ?? {}, os: { platform: 'linux', arch: 'x64' } } };
   };
   for (const a of agents.values()) steps.push({ at: 0, order: 0, apply: (e, t) => void e.handle({ type: 'message', at: t, message: birth(a.id, 0, 1) }) });
   for (const ev of tc.events ?? []) {
@@ -58,6 +65,7 @@ function runCase(tc: RuleTestCase, engine: Engine, start: number): string[] {
       failures.push(`event at ${ev.at}: no agent "${ev.agent}" in this test`);
       continue;
     }
+    if (ev.spool) a.spools.push({ from: at - durationMs(ev.spool), to: at });
     steps.push({
       at,
       order: 0,
@@ -94,13 +102,15 @@ function runCase(tc: RuleTestCase, engine: Engine, start: number): string[] {
     for (let i = 0, at = 0; at <= horizon; i++, at += a.intervalMs) {
       const index = i;
       const when = at;
+      // Collected while the broker was out of reach: sent when it is back, oldest first.
+      const spool = a.spools.find((w) => when >= w.from && when < w.to);
       steps.push({
-        at: when,
+        at: spool ? spool.to : when,
         order: 1,
         apply: (e, t) => {
           if (when >= a.silentFrom || when >= a.deadFrom) return;
           const samples = (valuesBy.get(a.id) ?? []).map((v) => v.sample(index)).filter((x): x is Sample => x !== undefined);
-          const msg: MetricsMessage = { v: 1, kind: 'metrics', agent: a.id, site: 'main', seq: ++a.seq, ts: start + when, interval_s: a.intervalMs / 1000, samples };
+          const msg: MetricsMessage = { v: 1, kind: 'metrics', agent: a.id, site: 'main', seq: ++a.seq, ts: start + when + a.clockMs, interval_s: a.intervalMs / 1000, samples };
           e.handle({ type: 'message', at: t, message: msg });
         },
       });

@@ -39,6 +39,12 @@ export const ruleTestSchema = {
                 role: { enum: ['server', 'terminal', 'probe'], default: 'server' },
                 labels,
                 interval: { ...duration, default: '15s' },
+                clock: {
+                  type: 'string',
+                  pattern: '^[+-]?([0-9]+(ms|s|m|h|d|w))+$',
+                  'x-expected': 'a signed duration like "-10m" or "+90s"',
+                  description: 'How far the agent\'s clock is off the correlator\'s: "-10m" runs ten minutes behind, "+90s" ahead.',
+                },
               },
             },
           },
@@ -72,6 +78,10 @@ export const ruleTestSchema = {
                 will: { type: 'boolean', description: 'The broker publishes its Last Will.' },
                 birth: { type: 'boolean', description: 'It connects again.' },
                 silent: { type: 'boolean', description: 'It stops sending samples (from now on).' },
+                spool: {
+                  ...duration,
+                  description: 'It could not reach the broker for this long before `at`: what it collected then arrives now, in order, with the times it was collected at (a spool replay).',
+                },
               },
             },
           },

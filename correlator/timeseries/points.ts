@@ -62,7 +62,10 @@ export function messagePoints(message: Message, agent: AgentRecord | undefined):
   if (message.kind === 'state') return [];
   const samples = message.kind === 'metrics' ? message.samples : eventsAsMetrics(message).samples;
   const base = agentTags(message.agent, message.site, agent);
-  return samples.map((s) => samplePoint(s, base, message.ts));
+  // On the correlator's clock, as the evaluator saw it: a host whose clock is off still lines up
+  // with its peers and with the incident and alert points, and an NTP step leaves no gap.
+  const ts = message.ts + (agent?.clockOffsetMs ?? 0);
+  return samples.map((s) => samplePoint(s, base, ts));
 }
 
 function incidentFields(incident: Incident, reason: string, at: number): Point['fields'] {
@@ -114,6 +117,7 @@ export function decisionPoints(decisions: readonly Decision[], at: number, seq: 
         if (a.metric !== undefined) fields.metric = a.metric;
         if (a.value !== undefined && Number.isFinite(a.value)) fields.value = a.value;
         if (a.threshold !== undefined && Number.isFinite(a.threshold)) fields.threshold = a.threshold;
+        if (a.history) fields.history = true;
         const when = d.type === 'alert.firing' ? a.firedAt : (a.resolvedAt ?? at);
         out.push({ rp: 'events', measurement: 'alert', tags: sortedTags({ site: a.site, priority: a.priority, state: a.state, rule: a.rule, node: a.node }), fields, ts: when * US_PER_MS + seq() });
         break;

@@ -53,9 +53,9 @@ export const WRITER_MEASUREMENTS: Readonly<Record<string, SeriesSpec>> = {
   },
   alert: {
     retention: 'events',
-    help: 'One point per alert change (firing, resolved).',
+    help: 'One point per alert change (firing, resolved); history: fired from a replayed backlog, never an incident.',
     tags: ['site', 'priority', 'state', 'rule', 'node'],
-    fields: { alert_id: 'string', title: 'string', reason: 'string', metric: 'string', value: 'float', threshold: 'float' },
+    fields: { alert_id: 'string', title: 'string', reason: 'string', metric: 'string', value: 'float', threshold: 'float', history: 'boolean' },
     openFields: false,
     openTags: false,
     rollup: false,

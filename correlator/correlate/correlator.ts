@@ -297,6 +297,7 @@ export class Correlator {
 
   private onFiring(alert: Alert, at: number, out: IncidentDecision[]): void {
     if (alert.incident === false) return; // building block: recorded, feeds composites only
+    if (alert.history) return; // from a replayed backlog: a condition that has passed
     const before = this.firing.get(alert.id);
     if (before) this.unindex(before);
     this.index(alert);

@@ -7,7 +7,7 @@ import type { MetricsMessage, StateMessage } from '../../protocol/schema.js';
 import { COMPARE, type ForecastRule, type MetricRule, type OfflineRule, type RateRule, type Rule, type RuleSet, type ThresholdRule } from '../rules/compile.js';
 import type { Labels } from '../rules/selector.js';
 import { Topology } from '../topology/topology.js';
-import { alertId, seriesKey, type Alert, type AlertChange, type AlertReason } from './alert.js';
+import { alertId, reportedSeriesKey, type Alert, type AlertChange, type AlertReason } from './alert.js';
 import { buildAlert } from './build.js';
 import { Fleet, type AgentRecord } from './fleet.js';
 import { compositeAlert, compositeMatches, evaluateAggregate, LatestValues, type AlertIndex } from './groups.js';
@@ -128,7 +128,7 @@ export class Evaluator implements AlertIndex {
         labels ??= sample.tags ? { ...agent.labels, ...sample.tags } : agent.labels;
         if (!rule.matches(labels)) continue;
         const node = sample.tags?.node ?? agent.id;
-        const series = seriesKey(sample.tags);
+        const series = reportedSeriesKey(sample.tags, node, agent.id);
         if (rule.kind === 'aggregate') {
           const topo = this.topology.node(node);
           if (rule.group(topo ? { ...topo.labels, ...labels } : labels)) this.latest.set(rule.id, `${node}|${series}`, value, at);

@@ -23,6 +23,19 @@ interface AbsenceEntry {
 }
 
 const ruleOf = (key: string) => key.slice(0, key.indexOf('|'));
+
+/** Of a threshold's fields, the one of this sample furthest on the firing side (the busier direction of a line). */
+function furthest(rule: ThresholdRule, fields: Readonly<Record<string, number>>): string {
+  const high = rule.op === '>' || rule.op === '>=';
+  let best = rule.field;
+  for (const f of rule.fields ?? []) {
+    const v = fields[f];
+    if (v === undefined) continue;
+    const b = fields[best];
+    if (b === undefined || (high ? v > b : v < b)) best = f;
+  }
+  return best;
+}
 const NO_CHANGES: AlertChange[] = [];
 
 export class Evaluator implements AlertIndex {
@@ -122,7 +135,7 @@ export class Evaluator implements AlertIndex {
       if (!rules) continue;
       let labels: Labels | undefined;
       for (const rule of rules) {
-        const field = rule.kind === 'aggregate' ? (rule.measure === 'offline' ? '' : rule.measure.field) : rule.field;
+        const field = rule.kind === 'aggregate' ? (rule.measure === 'offline' ? '' : rule.measure.field) : rule.kind === 'threshold' && rule.fields ? furthest(rule, sample.fields) : rule.field;
         const value = sample.fields[field];
         if (value === undefined) continue;
         labels ??= sample.tags ? { ...agent.labels, ...sample.tags } : agent.labels;
@@ -134,27 +147,27 @@ export class Evaluator implements AlertIndex {
           if (rule.group(topo ? { ...topo.labels, ...labels } : labels)) this.latest.set(rule.id, `${node}|${series}`, value, at);
           continue;
         }
-        changes.push(...this.sample(rule, agent, node, series, labels, value, msg.ts, at));
+        changes.push(...this.sample(rule, agent, node, series, labels, value, msg.ts, at, field === rule.field ? undefined : `${sample.m}.${field}`));
       }
     }
     return this.finish(changes, at);
   }
 
-  private sample(rule: MetricRule, agent: AgentRecord, node: string, series: string, labels: Labels, value: number, ts: number, at: number): AlertChange[] {
+  private sample(rule: MetricRule, agent: AgentRecord, node: string, series: string, labels: Labels, value: number, ts: number, at: number, metric?: string): AlertChange[] {
     const id = alertId(rule.id, node, series);
     if (rule.kind === 'absence') return this.seen(id, node, agent.site, labels, at);
     let s = this.series.get(id);
     // The common case, a healthy series of a threshold rule: nothing to keep, nothing to build.
     if (!s && rule.kind === 'threshold' && !COMPARE[rule.op](value, rule.value)) return NO_CHANGES;
     if (!s) this.series.set(id, (s = { count: 0, since: ts }));
-    const facts = { node, series, site: agent.site, labels, ts, at, agent: agent.id };
+    const facts = { node, series, site: agent.site, labels, ts, at, agent: agent.id, metric: metric ?? rule.metric };
     const result = rule.kind === 'threshold' ? this.threshold(rule, s, value, facts) : this.trend(rule, s, value, facts);
     // Trend rules keep their window of points whatever the state.
     if (result.drop && !s.trend) this.series.delete(id);
     return result.changes;
   }
 
-  private threshold(rule: ThresholdRule, s: SeriesState, value: number, f: { node: string; series: string; site: string; labels: Labels; ts: number; at: number; agent: string }) {
+  private threshold(rule: ThresholdRule, s: SeriesState, value: number, f: { node: string; series: string; site: string; labels: Labels; ts: number; at: number; agent: string; metric: string }) {
     if (!s.alert && !COMPARE[rule.op](value, rule.value)) {
       // Healthy again after an alert: only the flap history moves (what advance() would do).
       s.flap?.record(false);
@@ -171,7 +184,7 @@ export class Evaluator implements AlertIndex {
       forMs: rule.forMs,
       fire: 'threshold-crossed',
       clear: 'threshold-cleared',
-      build: (since) => buildAlert(rule, { ...f, since, triggerTs: f.ts, reason: 'threshold-crossed', value, threshold: rule.value, metric: rule.metric, vars: { agent: f.agent } }),
+      build: (since) => buildAlert(rule, { ...f, since, triggerTs: f.ts, reason: 'threshold-crossed', value, threshold: rule.value, metric: f.metric, vars: { agent: f.agent } }),
     });
   }
 

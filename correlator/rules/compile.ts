@@ -9,7 +9,7 @@ import { durationMs, formatDuration } from '../../common/duration.js';
 import { deepFreeze } from '../../common/freeze.js';
 import { loadYamlFile, type FileError, type SourceFile } from '../../common/yaml-file.js';
 import { lookupMetric, measurement, metricNames } from '../../protocol/metrics.js';
-import { ruleFileSchema, type RuleFile, type RuleSpec } from './schema.js';
+import { ruleFileSchema, type RateRuleSpec, type RuleFile, type RuleSpec, type ThresholdRuleSpec } from './schema.js';
 import { compileSelector, selectorProblems } from './selector.js';
 import { DEFAULT_RETENTION_MS, type AggregateRule, type MetricRule, type Persistence, type Rule, type RuleSet } from './types.js';
 
@@ -48,6 +48,25 @@ function checkMetric(metric: string, path: (string | number)[], err: Err): void 
   err(path, `${why}${hint ? `; did you mean "${hint}"?` : ''}`);
 }
 
+/** A threshold over several metrics compares the one furthest on the firing side: one measurement, an ordering. */
+function checkMetrics(spec: ThresholdRuleSpec, base: (string | number)[], err: Err): void {
+  if (typeof spec.metric === 'string') return checkMetric(spec.metric, [...base, 'metric'], err);
+  spec.metric.forEach((m, j) => checkMetric(m, [...base, 'metric', j], err));
+  const measurements = new Set(spec.metric.map((m) => m.split('.')[0]));
+  if (measurements.size > 1) err([...base, 'metric'], `a list of metrics must be of one measurement (they are read from one sample); got ${[...measurements].join(', ')}`);
+  if (spec.op === '==' || spec.op === '!=') err([...base, 'op'], `a list of metrics needs an ordering comparison (>, >=, <, <=), not "${spec.op}"`);
+}
+
+function checkClear(spec: ThresholdRuleSpec | RateRuleSpec, base: (string | number)[], err: Err): void {
+  if (spec.clear === undefined) return;
+  const up = spec.op === '>' || spec.op === '>=';
+  const down = spec.op === '<' || spec.op === '<=';
+  if ((up && spec.clear > spec.value) || (down && spec.clear < spec.value)) {
+    err([...base, 'clear'], `clear ${spec.clear} is on the firing side of "${spec.op} ${spec.value}"; it must be ${up ? 'at or below' : 'at or above'} ${spec.value}`);
+  }
+  if (!up && !down) err([...base, 'clear'], `clear needs an ordering comparison (>, >=, <, <=), not "${spec.op}"`);
+}
+
 function persistence(spec: { for?: number | string }): Persistence {
   const f = spec.for ?? 1;
   return { forSamples: typeof f === 'number' ? f : 1, forMs: typeof f === 'string' ? durationMs(f) : 0 };
@@ -56,6 +75,12 @@ function persistence(spec: { for?: number | string }): Persistence {
 function metricRef(metric: string) {
   const [m = '', field = ''] = metric.split('.');
   return { metric, measurement: m, field };
+}
+
+function thresholdRef(metric: string | readonly string[]) {
+  if (typeof metric === 'string') return metricRef(metric);
+  const [first = ''] = metric;
+  return { ...metricRef(first), metric: metric.join(', '), fields: metric.map((m) => m.slice(m.indexOf('.') + 1)) };
 }
 
 /** Checks that need the whole rule; reported against the rule's keys. */
@@ -70,15 +95,12 @@ function checkRule(spec: RuleSpec, base: (string | number)[], err: Err, retentio
   window('within', (spec as { within?: string }).within);
   switch (spec.kind) {
     case 'threshold':
+      checkMetrics(spec, base, err);
+      checkClear(spec, base, err);
+      break;
     case 'rate': {
       checkMetric(spec.metric, [...base, 'metric'], err);
-      if (spec.clear === undefined) break;
-      const up = spec.op === '>' || spec.op === '>=';
-      const down = spec.op === '<' || spec.op === '<=';
-      if ((up && spec.clear > spec.value) || (down && spec.clear < spec.value)) {
-        err([...base, 'clear'], `clear ${spec.clear} is on the firing side of "${spec.op} ${spec.value}"; it must be ${up ? 'at or below' : 'at or above'} ${spec.value}`);
-      }
-      if (!up && !down) err([...base, 'clear'], `clear needs an ordering comparison (>, >=, <, <=), not "${spec.op}"`);
+      checkClear(spec, base, err);
       break;
     }
     case 'absence':
@@ -115,7 +137,7 @@ function compileRule(spec: RuleSpec, source: string): Rule {
   };
   switch (spec.kind) {
     case 'threshold':
-      return { ...base, ...metricRef(spec.metric), ...persistence(spec), kind: 'threshold', op: spec.op, value: spec.value, clear: spec.clear ?? spec.value };
+      return { ...base, ...thresholdRef(spec.metric), ...persistence(spec), kind: 'threshold', op: spec.op, value: spec.value, clear: spec.clear ?? spec.value };
     case 'offline':
       return { ...base, kind: 'offline', after: spec.after ?? 3 };
     case 'absence':
@@ -233,7 +255,7 @@ export function loadRuleFiles(paths: string[], opts: LoadRuleOptions | string = 
       checkRule(spec, base, err, retentionMs);
       for (const p of selectorProblems(spec.where)) err([...base, 'where', p.key], p.message);
       if (spec.kind === 'aggregate') for (const p of selectorProblems(spec.group)) err([...base, 'group', p.key], p.message);
-      const measurementTags = 'metric' in spec ? measurement(spec.metric.split('.')[0] ?? '')?.tags ?? [] : [];
+      const measurementTags = 'metric' in spec ? measurement([spec.metric].flat()[0]?.split('.')[0] ?? '')?.tags ?? [] : [];
       for (const [, name] of spec.title.matchAll(PLACEHOLDER)) {
         const known = BUILTIN_PLACEHOLDERS.has(name as string) || measurementTags.includes(name as string) || Object.keys(spec.where ?? {}).includes(name as string);
         if (!known) err([...base, 'title'], `unknown placeholder {${name}}; use {node}, {value}, {metric}, {threshold} or a label such as {mount}`);

@@ -1,15 +1,17 @@
 // Rule files → a frozen RuleSet the evaluator trusts. Everything a person can get wrong is
 // checked here, with file:line: schema errors, duplicate ids, unknown metrics (with a "did you
 // mean"), impossible hysteresis, bad regular expressions, unknown placeholders in titles,
-// composites naming rules that do not exist, windows longer than the engine keeps history.
+// composites naming rules that do not exist, windows longer than the engine keeps history, and
+// for `rules check` runbooks that are not there.
 
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { durationMs, formatDuration } from '../../common/duration.js';
 import { deepFreeze } from '../../common/freeze.js';
-import { loadYamlFile, type FileError, type SourceFile } from '../../common/yaml-file.js';
+import { closest, loadYamlFile, type FileError, type SourceFile } from '../../common/yaml-file.js';
 import { lookupMetric, measurement, metricNames } from '../../protocol/metrics.js';
 import { ruleFileSchema, type RateRuleSpec, type RuleFile, type RuleSpec, type ThresholdRuleSpec } from './schema.js';
+import { runbookProblem } from './runbook-refs.js';
 import { compileSelector, selectorProblems } from './selector.js';
 import { DEFAULT_RETENTION_MS, type AggregateRule, type MetricRule, type Persistence, type Rule, type RuleSet } from './types.js';
 
@@ -22,16 +24,18 @@ const BUILTIN_PLACEHOLDERS = new Set(['node', 'value', 'metric', 'agent', 'site'
 
 type Err = (path: (string | number)[], message: string) => void;
 
-function closest(word: string, options: string[]): string | undefined {
+/** Shares of the field's words ("usage", "percent") two metric names have in common: finds a metric named in other words. */
+function sharedWords(word: string, options: string[]): string | undefined {
+  const field = (m: string) => m.slice(m.indexOf('.') + 1);
   const score = (a: string, b: string) => {
     let same = 0;
-    for (const part of a.split(/[._]/)) if (b.includes(part)) same += part.length;
+    for (const part of a.split('_')) if (part.length > 1 && b.includes(part)) same += part.length;
     return same / Math.max(a.length, b.length);
   };
   let best: string | undefined;
   let bestScore = 0.4;
   for (const o of options) {
-    const s = score(word, o);
+    const s = score(field(word), field(o));
     if (s > bestScore) {
       bestScore = s;
       best = o;
@@ -43,7 +47,8 @@ function closest(word: string, options: string[]): string | undefined {
 function checkMetric(metric: string, path: (string | number)[], err: Err): void {
   if (lookupMetric(metric)) return;
   const [m = '', field = ''] = metric.split('.');
-  const hint = closest(metric, metricNames());
+  const names = metricNames();
+  const hint = closest(metric, names) ?? sharedWords(metric, names);
   const why = measurement(m) ? `measurement "${m}" has no field "${field}"` : `unknown metric "${metric}"`;
   err(path, `${why}${hint ? `; did you mean "${hint}"?` : ''}`);
 }
@@ -228,10 +233,12 @@ export function ruleFiles(dir: string): string[] {
 export interface LoadRuleOptions {
   displayBase?: string;
   retentionMs?: number;
+  /** Check that every runbook a rule names is a file in this directory (`rules check`; the running correlator attaches what it finds). */
+  runbooksIn?: string;
 }
 
 export function loadRuleFiles(paths: string[], opts: LoadRuleOptions | string = {}): RuleSetResult {
-  const { displayBase = process.cwd(), retentionMs = DEFAULT_RETENTION_MS } = typeof opts === 'string' ? { displayBase: opts } : opts;
+  const { displayBase = process.cwd(), retentionMs = DEFAULT_RETENTION_MS, runbooksIn } = typeof opts === 'string' ? { displayBase: opts } : opts;
   const errors: FileError[] = [];
   const rules: Rule[] = [];
   const seen = new Map<string, string>();
@@ -253,6 +260,8 @@ export function loadRuleFiles(paths: string[], opts: LoadRuleOptions | string = 
       if (first) err([...base, 'id'], `duplicate rule id "${spec.id}"; first defined at ${first}`);
       else seen.set(spec.id, where);
       checkRule(spec, base, err, retentionMs);
+      const runbook = runbooksIn !== undefined && spec.runbook !== undefined ? runbookProblem(runbooksIn, spec.runbook) : undefined;
+      if (runbook) err([...base, 'runbook'], runbook);
       for (const p of selectorProblems(spec.where)) err([...base, 'where', p.key], p.message);
       if (spec.kind === 'aggregate') for (const p of selectorProblems(spec.group)) err([...base, 'group', p.key], p.message);
       const measurementTags = 'metric' in spec ? measurement([spec.metric].flat()[0]?.split('.')[0] ?? '')?.tags ?? [] : [];

@@ -38,6 +38,27 @@ function furthest(rule: ThresholdRule, fields: Readonly<Record<string, number>>)
 }
 const NO_CHANGES: AlertChange[] = [];
 
+/**
+ * Where a saved alert's series lives now. Alerts saved before series carried the reporting
+ * agent have ids without it; their series moves to the current key while the alert keeps its
+ * id, so it clears under the id its incident knows.
+ */
+function savedSeriesKey(a: Alert): string {
+  const agent = a.labels.agent;
+  const prefix = `${a.rule}|${a.node}|`;
+  if (a.kind === 'offline' || a.kind === 'aggregate' || a.kind === 'composite' || a.kind === 'external') return a.id;
+  if (!agent || agent === a.node || !a.id.startsWith(prefix)) return a.id;
+  const series = a.id.slice(prefix.length);
+  const tags: Record<string, string> = {};
+  for (const pair of series ? series.split(',') : []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return a.id;
+    tags[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  if (tags.agent !== undefined) return a.id;
+  return alertId(a.rule, a.node, reportedSeriesKey(tags, a.node, agent));
+}
+
 export class Evaluator implements AlertIndex {
   readonly series = new Map<string, SeriesState>();
   private readonly absent = new Map<string, AbsenceEntry>();
@@ -69,6 +90,11 @@ export class Evaluator implements AlertIndex {
     return out;
   }
 
+  /** A firing alert by id (its series may live under another key: see savedSeriesKey). */
+  alert(id: string): Alert | undefined {
+    return this.byRule.get(ruleOf(id))?.get(id);
+  }
+
   firedSince(rule: string, from: number): Alert[] {
     return (this.fired.get(rule) ?? []).filter((a) => a.firedAt >= from);
   }
@@ -92,7 +118,7 @@ export class Evaluator implements AlertIndex {
     for (const a of alerts) {
       const alert = { ...a };
       if (a.kind === 'absence') this.absent.set(a.id, { node: a.node, site: a.site, labels: a.labels, lastAt: a.firedAt, alert });
-      else this.series.set(a.id, { count: 0, since: a.since, alert });
+      else this.series.set(savedSeriesKey(a), { count: 0, since: a.since, alert });
       if (a.kind === 'offline') this.offlineTracked.add(a.node);
       this.index([{ type: 'alert.firing', alert, reason: 'restored' }]);
     }

@@ -61,3 +61,19 @@ t.test('an agent measuring itself keeps the series key it always had', async (t)
   t.same(firing(self), []);
   t.same(e.firingAlerts().map((a) => a.id).sort(), ['cpu-high|his-app-01|', 'device-unreachable|core-sw-1|check=ping-core,node=core-sw-1,type=icmp']);
 });
+
+t.test('an alert saved before series carried the reporting agent still clears after the upgrade', async (t) => {
+  const before = new Engine(RULES);
+  [ping('probe-a', 1, 0, 100), ping('probe-a', 2, 10, 100)].forEach((i) => before.handle(i));
+  const snapshot = before.snapshot();
+  // What a store written by the previous version holds: the same alert under the old key.
+  const legacyId = 'device-unreachable|core-sw-1|check=ping-core,node=core-sw-1,type=icmp';
+  snapshot.alerts = snapshot.alerts.map((a) => ({ ...a, id: legacyId }));
+  for (const i of snapshot.incidents.open ?? []) for (const a of i.alerts) a.id = legacyId;
+  const after = new Engine(RULES, {}, snapshot);
+  const still = after.handle(ping('probe-a', 3, 20, 100));
+  t.same(firing(still), [], 'still failing: the saved alert carries on, no second one');
+  const back = after.handle(ping('probe-a', 4, 30, 0));
+  t.same(back.flatMap((d) => (d.type === 'alert.resolved' ? [d.alert.id] : [])), [legacyId], 'the saved alert resolves under its own id');
+  t.same(after.firingAlerts(), []);
+});

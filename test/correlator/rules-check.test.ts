@@ -74,3 +74,11 @@ t.test('the command prints each problem and exits 1', async (t) => {
   t.equal(r.status, 1);
   t.match(r.stderr, /^r\/net\.rules\.yaml:6:13: rules\[0\]\.metric: measurement "check" has no field "in_percnt"; did you mean "check\.in_percent"\?$/m);
 });
+
+t.test('correlator --check also finds a missing runbook', async (t) => {
+  const dir = rulesDir(t, { 'r/hosts.rules.yaml': `rules:\n${threshold('cpu', 'cpu.usage_percent', '    runbook: runbooks/cpu.md\n')}` });
+  writeFileSync(join(dir, 'correlator.yaml'), 'broker: { url: "mqtt://127.0.0.1:1" }\nstore: { sqlite: w.db }\nrules: r\n');
+  const r = runCli(['correlator', '--config', 'correlator.yaml', '--check'], { cwd: dir });
+  t.not(r.status, 0);
+  t.match(r.stderr, /rules\[0\]\.runbook: runbook file "runbooks\/cpu\.md" not found in the rules directory/);
+});

@@ -177,7 +177,8 @@ const TYPE_WORD: Record<string, string> = {
   null: 'nothing',
 };
 
-function closest(word: string, options: string[]): string | undefined {
+/** The option nearest by edit distance, if near enough to be a typo of it. */
+export function closest(word: string, options: string[]): string | undefined {
   let best: string | undefined;
   let bestScore = Infinity;
   for (const o of options) {

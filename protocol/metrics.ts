@@ -20,6 +20,19 @@ export interface MeasurementSpec {
   openFields?: boolean;
   /** Tags are named by the operator; any tag key is accepted. */
   openTags?: boolean;
+  /**
+   * Fields a check type names from its configuration (a transaction's step_<name>_ms). Where
+   * given, rules may name only the listed fields and these: the wire still takes any field
+   * (openFields), but a rule on a field nothing emits would never fire.
+   */
+  fieldPatterns?: readonly FieldPattern[];
+}
+
+export interface FieldPattern {
+  pattern: RegExp;
+  /** How it is written in documentation and hints: "step_<name>_ms". */
+  shape: string;
+  help: string;
 }
 
 const f = (type: FieldType, unit: FieldSpec['unit'], help: string): FieldSpec => ({ type, unit, help });
@@ -167,6 +180,7 @@ export const MEASUREMENTS = {
     },
     openFields: true,
     openTags: true,
+    fieldPatterns: [{ pattern: /^step_[a-z0-9_]+_ms$/, shape: 'step_<name>_ms', help: 'Time of one step of a transaction, named after the step ("-" becomes "_").' }],
   },
   textfile: {
     help: 'Values written by local scripts into the textfile directory (Prometheus text format), e.g. a backup job writing its last success time.',
@@ -201,7 +215,7 @@ export interface MetricRef {
   spec: FieldSpec | undefined;
 }
 
-/** Splits "fs.used_percent" and looks it up; undefined when the catalogue does not know it. */
+/** Splits "fs.used_percent" and looks it up; undefined when no agent emits it (what a rule may name). */
 export function lookupMetric(metric: string): MetricRef | undefined {
   const dot = metric.indexOf('.');
   if (dot <= 0) return undefined;
@@ -211,6 +225,7 @@ export function lookupMetric(metric: string): MetricRef | undefined {
   if (!spec) return undefined;
   const fieldSpec = spec.fields[field];
   if (fieldSpec) return { measurement: m, field, spec: fieldSpec };
+  if (spec.fieldPatterns) return spec.fieldPatterns.some((p) => p.pattern.test(field)) ? { measurement: m, field, spec: undefined } : undefined;
   if (spec.openFields && /^[a-z][a-z0-9_]*$/.test(field)) return { measurement: m, field, spec: undefined };
   return undefined;
 }

@@ -29,7 +29,7 @@ Examples:
         if (!loaded.ok) throw UserError.fromFileErrors(`invalid correlator config ${opts.config}`, loaded.errors);
         const config = loaded.config;
         if (opts.check) {
-          const rules = loadRules(config.rulesDir);
+          const rules = loadRules(config.rulesDir, { runbooksIn: config.rulesDir });
           if (!rules.ok) throw UserError.fromFileErrors(`rules in ${config.rulesDir} have errors`, rules.errors);
           terminalOut().line(`${opts.config}: OK (${rules.ruleSet.rules.length} rules from ${config.rulesDir}, store ${config.store.sqlite})`);
           return;

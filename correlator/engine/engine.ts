@@ -198,7 +198,7 @@ export class Engine {
   }
 
   private alertLastTs(id: string): number | undefined {
-    return this.evaluator.series.get(id)?.alert?.lastTs;
+    return this.evaluator.alert(id)?.lastTs;
   }
 
   private setTopology(topology: Topology): void {

@@ -34,7 +34,7 @@ export type AlertReason =
   | 'flapping-stopped';
 
 export interface Alert {
-  /** rule | node | series tags: the same condition on the same thing is the same alert. */
+  /** rule | node | series tags (and the reporting agent when it is not the node): the same condition on the same thing seen by the same agent is the same alert. */
   id: string;
   rule: string;
   kind: 'threshold' | 'offline' | 'external' | 'absence' | 'rate' | 'forecast' | 'aggregate' | 'composite';
@@ -96,6 +96,15 @@ export function seriesKey(tags: Labels | undefined): string {
   let out = '';
   for (const k of keys) out += `${out ? ',' : ''}${k}=${tags[k]}`;
   return out;
+}
+
+/**
+ * The series of a sample: its tags, and the reporting agent when it reports about another node
+ * (two probes checking one switch each keep their own count and alert). An agent measuring
+ * itself keeps the key without it.
+ */
+export function reportedSeriesKey(tags: Labels | undefined, node: string, agent: string): string {
+  return node === agent ? seriesKey(tags) : seriesKey({ ...tags, agent });
 }
 
 export function alertId(rule: string, node: string, series: string): string {

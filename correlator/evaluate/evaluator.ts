@@ -8,7 +8,7 @@ import type { MetricsMessage, Sample, StateMessage } from '../../protocol/schema
 import { COMPARE, type ForecastRule, type MetricRule, type OfflineRule, type RateRule, type Rule, type RuleSet, type ThresholdRule } from '../rules/compile.js';
 import type { Labels } from '../rules/selector.js';
 import { Topology } from '../topology/topology.js';
-import { alertId, seriesKey, type Alert, type AlertChange, type AlertReason } from './alert.js';
+import { alertId, reportedSeriesKey, type Alert, type AlertChange, type AlertReason } from './alert.js';
 import { buildAlert } from './build.js';
 import { clockSample, historyAfterMs } from './clock.js';
 import { Fleet, type AgentRecord } from './fleet.js';
@@ -25,6 +25,19 @@ interface AbsenceEntry {
 }
 
 const ruleOf = (key: string) => key.slice(0, key.indexOf('|'));
+
+/** Of a threshold's fields, the one of this sample furthest on the firing side (the busier direction of a line). */
+function furthest(rule: ThresholdRule, fields: Readonly<Record<string, number>>): string {
+  const high = rule.op === '>' || rule.op === '>=';
+  let best = rule.field;
+  for (const f of rule.fields ?? []) {
+    const v = fields[f];
+    if (v === undefined) continue;
+    const b = fields[best];
+    if (b === undefined || (high ? v > b : v < b)) best = f;
+  }
+  return best;
+}
 const NO_CHANGES: AlertChange[] = [];
 
 export interface EvaluatorOptions {
@@ -42,8 +55,32 @@ interface SampleFacts {
   at: number;
   agent: string;
   history: boolean;
+  /** The metric the value came from (one of a threshold's metrics). */
+  metric: string;
 }
 
+
+
+/**
+ * Where a saved alert's series lives now. Alerts saved before series carried the reporting
+ * agent have ids without it; their series moves to the current key while the alert keeps its
+ * id, so it clears under the id its incident knows.
+ */
+function savedSeriesKey(a: Alert): string {
+  const agent = a.labels.agent;
+  const prefix = `${a.rule}|${a.node}|`;
+  if (a.kind === 'offline' || a.kind === 'aggregate' || a.kind === 'composite' || a.kind === 'external') return a.id;
+  if (!agent || agent === a.node || !a.id.startsWith(prefix)) return a.id;
+  const series = a.id.slice(prefix.length);
+  const tags: Record<string, string> = {};
+  for (const pair of series ? series.split(',') : []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return a.id;
+    tags[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  if (tags.agent !== undefined) return a.id;
+  return alertId(a.rule, a.node, reportedSeriesKey(tags, a.node, agent));
+}
 
 export class Evaluator implements AlertIndex {
   readonly series = new Map<string, SeriesState>();
@@ -79,6 +116,11 @@ export class Evaluator implements AlertIndex {
     return out;
   }
 
+  /** A firing alert by id (its series may live under another key: see savedSeriesKey). */
+  alert(id: string): Alert | undefined {
+    return this.byRule.get(ruleOf(id))?.get(id);
+  }
+
   firedSince(rule: string, from: number): Alert[] {
     return (this.fired.get(rule) ?? []).filter((a) => a.firedAt >= from);
   }
@@ -104,7 +146,7 @@ export class Evaluator implements AlertIndex {
     for (const a of alerts) {
       const alert = { ...a };
       if (a.kind === 'absence') this.absent.set(a.id, { node: a.node, site: a.site, labels: a.labels, lastAt: a.firedAt, alert });
-      else this.series.set(a.id, { count: 0, since: a.since, alert });
+      else this.series.set(savedSeriesKey(a), { count: 0, since: a.since, alert });
       if (a.kind === 'offline') this.offlineTracked.add(a.node);
       this.index([{ type: 'alert.firing', alert, reason: 'restored' }]);
     }
@@ -155,13 +197,13 @@ export class Evaluator implements AlertIndex {
       if (!rules) continue;
       let labels: Labels | undefined;
       for (const rule of rules) {
-        const field = rule.kind === 'aggregate' ? (rule.measure === 'offline' ? '' : rule.measure.field) : rule.field;
+        const field = rule.kind === 'aggregate' ? (rule.measure === 'offline' ? '' : rule.measure.field) : rule.kind === 'threshold' && rule.fields ? furthest(rule, sample.fields) : rule.field;
         const value = sample.fields[field];
         if (value === undefined) continue;
         labels ??= sample.tags ? { ...agent.labels, ...sample.tags } : agent.labels;
         if (!rule.matches(labels)) continue;
         const node = sample.tags?.node ?? agent.id;
-        const series = seriesKey(sample.tags);
+        const series = reportedSeriesKey(sample.tags, node, agent.id);
         if (rule.kind === 'aggregate') {
           // An aggregate is a figure about now: a backlog value would stand in for a current one.
           if (history) continue;
@@ -169,7 +211,7 @@ export class Evaluator implements AlertIndex {
           if (rule.group(topo ? { ...topo.labels, ...labels } : labels)) this.latest.set(rule.id, `${node}|${series}`, value, at);
           continue;
         }
-        const c = this.sample(rule, value, { node, series, site: agent.site, labels, ts, at, agent: agent.id, history });
+        const c = this.sample(rule, value, { node, series, site: agent.site, labels, ts, at, agent: agent.id, history, metric: field === rule.field ? rule.metric : `${sample.m}.${field}` });
         if (c.length > 0) changes.push(...c);
       }
     }
@@ -208,7 +250,7 @@ export class Evaluator implements AlertIndex {
       forMs: rule.forMs,
       fire: 'threshold-crossed',
       clear: 'threshold-cleared',
-      build: (since) => buildAlert(rule, { ...f, since, triggerTs: f.ts, reason: 'threshold-crossed', value, threshold: rule.value, metric: rule.metric, vars: { agent: f.agent } }),
+      build: (since) => buildAlert(rule, { ...f, since, triggerTs: f.ts, reason: 'threshold-crossed', value, threshold: rule.value, metric: f.metric, vars: { agent: f.agent } }),
     });
   }
 

@@ -1,15 +1,17 @@
 // Rule files → a frozen RuleSet the evaluator trusts. Everything a person can get wrong is
 // checked here, with file:line: schema errors, duplicate ids, unknown metrics (with a "did you
 // mean"), impossible hysteresis, bad regular expressions, unknown placeholders in titles,
-// composites naming rules that do not exist, windows longer than the engine keeps history.
+// composites naming rules that do not exist, windows longer than the engine keeps history, and
+// for `rules check` runbooks that are not there.
 
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { durationMs, formatDuration } from '../../common/duration.js';
 import { deepFreeze } from '../../common/freeze.js';
-import { loadYamlFile, type FileError, type SourceFile } from '../../common/yaml-file.js';
+import { closest, loadYamlFile, type FileError, type SourceFile } from '../../common/yaml-file.js';
 import { lookupMetric, measurement, metricNames } from '../../protocol/metrics.js';
-import { ruleFileSchema, type RuleFile, type RuleSpec } from './schema.js';
+import { ruleFileSchema, type RateRuleSpec, type RuleFile, type RuleSpec, type ThresholdRuleSpec } from './schema.js';
+import { runbookProblem } from './runbook-refs.js';
 import { compileSelector, selectorProblems } from './selector.js';
 import { DEFAULT_RETENTION_MS, type AggregateRule, type Effect, type MetricRule, type Persistence, type Rule, type RuleSet } from './types.js';
 
@@ -37,16 +39,18 @@ const BUILTIN_PLACEHOLDERS = new Set(['node', 'value', 'metric', 'agent', 'site'
 
 type Err = (path: (string | number)[], message: string) => void;
 
-function closest(word: string, options: string[]): string | undefined {
+/** Shares of the field's words ("usage", "percent") two metric names have in common: finds a metric named in other words. */
+function sharedWords(word: string, options: string[]): string | undefined {
+  const field = (m: string) => m.slice(m.indexOf('.') + 1);
   const score = (a: string, b: string) => {
     let same = 0;
-    for (const part of a.split(/[._]/)) if (b.includes(part)) same += part.length;
+    for (const part of a.split('_')) if (part.length > 1 && b.includes(part)) same += part.length;
     return same / Math.max(a.length, b.length);
   };
   let best: string | undefined;
   let bestScore = 0.4;
   for (const o of options) {
-    const s = score(word, o);
+    const s = score(field(word), field(o));
     if (s > bestScore) {
       bestScore = s;
       best = o;
@@ -58,9 +62,29 @@ function closest(word: string, options: string[]): string | undefined {
 function checkMetric(metric: string, path: (string | number)[], err: Err): void {
   if (lookupMetric(metric)) return;
   const [m = '', field = ''] = metric.split('.');
-  const hint = closest(metric, metricNames());
+  const names = metricNames();
+  const hint = closest(metric, names) ?? sharedWords(metric, names);
   const why = measurement(m) ? `measurement "${m}" has no field "${field}"` : `unknown metric "${metric}"`;
   err(path, `${why}${hint ? `; did you mean "${hint}"?` : ''}`);
+}
+
+/** A threshold over several metrics compares the one furthest on the firing side: one measurement, an ordering. */
+function checkMetrics(spec: ThresholdRuleSpec, base: (string | number)[], err: Err): void {
+  if (typeof spec.metric === 'string') return checkMetric(spec.metric, [...base, 'metric'], err);
+  spec.metric.forEach((m, j) => checkMetric(m, [...base, 'metric', j], err));
+  const measurements = new Set(spec.metric.map((m) => m.split('.')[0]));
+  if (measurements.size > 1) err([...base, 'metric'], `a list of metrics must be of one measurement (they are read from one sample); got ${[...measurements].join(', ')}`);
+  if (spec.op === '==' || spec.op === '!=') err([...base, 'op'], `a list of metrics needs an ordering comparison (>, >=, <, <=), not "${spec.op}"`);
+}
+
+function checkClear(spec: ThresholdRuleSpec | RateRuleSpec, base: (string | number)[], err: Err): void {
+  if (spec.clear === undefined) return;
+  const up = spec.op === '>' || spec.op === '>=';
+  const down = spec.op === '<' || spec.op === '<=';
+  if ((up && spec.clear > spec.value) || (down && spec.clear < spec.value)) {
+    err([...base, 'clear'], `clear ${spec.clear} is on the firing side of "${spec.op} ${spec.value}"; it must be ${up ? 'at or below' : 'at or above'} ${spec.value}`);
+  }
+  if (!up && !down) err([...base, 'clear'], `clear needs an ordering comparison (>, >=, <, <=), not "${spec.op}"`);
 }
 
 function persistence(spec: { for?: number | string }): Persistence {
@@ -71,6 +95,12 @@ function persistence(spec: { for?: number | string }): Persistence {
 function metricRef(metric: string) {
   const [m = '', field = ''] = metric.split('.');
   return { metric, measurement: m, field };
+}
+
+function thresholdRef(metric: string | readonly string[]) {
+  if (typeof metric === 'string') return metricRef(metric);
+  const [first = ''] = metric;
+  return { ...metricRef(first), metric: metric.join(', '), fields: metric.map((m) => m.slice(m.indexOf('.') + 1)) };
 }
 
 /** Checks that need the whole rule; reported against the rule's keys. */
@@ -85,15 +115,12 @@ function checkRule(spec: RuleSpec, base: (string | number)[], err: Err, retentio
   window('within', (spec as { within?: string }).within);
   switch (spec.kind) {
     case 'threshold':
+      checkMetrics(spec, base, err);
+      checkClear(spec, base, err);
+      break;
     case 'rate': {
       checkMetric(spec.metric, [...base, 'metric'], err);
-      if (spec.clear === undefined) break;
-      const up = spec.op === '>' || spec.op === '>=';
-      const down = spec.op === '<' || spec.op === '<=';
-      if ((up && spec.clear > spec.value) || (down && spec.clear < spec.value)) {
-        err([...base, 'clear'], `clear ${spec.clear} is on the firing side of "${spec.op} ${spec.value}"; it must be ${up ? 'at or below' : 'at or above'} ${spec.value}`);
-      }
-      if (!up && !down) err([...base, 'clear'], `clear needs an ordering comparison (>, >=, <, <=), not "${spec.op}"`);
+      checkClear(spec, base, err);
       break;
     }
     case 'absence':
@@ -131,7 +158,7 @@ function compileRule(spec: RuleSpec, source: string): Rule {
   };
   switch (spec.kind) {
     case 'threshold':
-      return { ...base, ...metricRef(spec.metric), ...persistence(spec), kind: 'threshold', op: spec.op, value: spec.value, clear: spec.clear ?? spec.value };
+      return { ...base, ...thresholdRef(spec.metric), ...persistence(spec), kind: 'threshold', op: spec.op, value: spec.value, clear: spec.clear ?? spec.value };
     case 'offline':
       return { ...base, kind: 'offline', after: spec.after ?? 3 };
     case 'absence':
@@ -222,10 +249,12 @@ export function ruleFiles(dir: string): string[] {
 export interface LoadRuleOptions {
   displayBase?: string;
   retentionMs?: number;
+  /** Check that every runbook a rule names is a file in this directory (`rules check`; the running correlator attaches what it finds). */
+  runbooksIn?: string;
 }
 
 export function loadRuleFiles(paths: string[], opts: LoadRuleOptions | string = {}): RuleSetResult {
-  const { displayBase = process.cwd(), retentionMs = DEFAULT_RETENTION_MS } = typeof opts === 'string' ? { displayBase: opts } : opts;
+  const { displayBase = process.cwd(), retentionMs = DEFAULT_RETENTION_MS, runbooksIn } = typeof opts === 'string' ? { displayBase: opts } : opts;
   const errors: FileError[] = [];
   const rules: Rule[] = [];
   const seen = new Map<string, string>();
@@ -247,9 +276,11 @@ export function loadRuleFiles(paths: string[], opts: LoadRuleOptions | string = 
       if (first) err([...base, 'id'], `duplicate rule id "${spec.id}"; first defined at ${first}`);
       else seen.set(spec.id, where);
       checkRule(spec, base, err, retentionMs);
+      const runbook = runbooksIn !== undefined && spec.runbook !== undefined ? runbookProblem(runbooksIn, spec.runbook) : undefined;
+      if (runbook) err([...base, 'runbook'], runbook);
       for (const p of selectorProblems(spec.where)) err([...base, 'where', p.key], p.message);
       if (spec.kind === 'aggregate') for (const p of selectorProblems(spec.group)) err([...base, 'group', p.key], p.message);
-      const measurementTags = 'metric' in spec ? measurement(spec.metric.split('.')[0] ?? '')?.tags ?? [] : [];
+      const measurementTags = 'metric' in spec ? measurement([spec.metric].flat()[0]?.split('.')[0] ?? '')?.tags ?? [] : [];
       for (const [, name] of spec.title.matchAll(PLACEHOLDER)) {
         const known = BUILTIN_PLACEHOLDERS.has(name as string) || measurementTags.includes(name as string) || Object.keys(spec.where ?? {}).includes(name as string);
         if (!known) err([...base, 'title'], `unknown placeholder {${name}}; use {node}, {value}, {metric}, {threshold} or a label such as {mount}`);

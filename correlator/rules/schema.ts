@@ -49,6 +49,11 @@ const common = {
 
 const metric = { type: 'string', pattern: '^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$', 'x-expected': 'a metric like "cpu.usage_percent"', description: '"<measurement>.<field>", e.g. fs.used_percent.' } as const;
 const op = { enum: ['>', '>=', '<', '<=', '==', '!='] } as const;
+const thresholdMetric = {
+  description: 'A metric, or a list of metrics of one measurement: the rule then watches the one furthest on the firing side (the busier direction of a line: [check.in_percent, check.out_percent]).',
+  'x-expected': 'a metric like "cpu.usage_percent" or a list of them',
+  anyOf: [metric, { type: 'array', items: metric, minItems: 2, maxItems: 8, uniqueItems: true }],
+} as const;
 
 const forSpec = {
   description: 'How long the condition must hold: a number of consecutive samples (3) or a duration ("5m").',
@@ -63,7 +68,7 @@ export const thresholdRuleSchema = {
   properties: {
     ...common,
     kind: { const: 'threshold', description: 'Fires when a metric crosses a value.' },
-    metric,
+    metric: thresholdMetric,
     op,
     value: { type: 'number' },
     clear: { type: 'number', description: 'Value at which a firing alert resolves (hysteresis); by default the threshold itself.' },

@@ -16,6 +16,18 @@ import { ruleTestSchema, type RuleTestCase, type RuleTestFile } from './test-sch
 export const DEFAULT_TEST_START = Date.parse('2026-01-05T09:00:00+08:00');
 
 /** promtool's expanding notation: "1 2x3 5+5x2 _x1" → 1 2 2 2 2 5 10 15 _ _ */
+
+/** Series of one measurement with the same tags are fields of one sample, as an agent sends them (an interface's in_percent and out_percent). */
+function oneSamplePerSeries(samples: Sample[]): Sample[] {
+  const by = new Map<string, Sample>();
+  for (const x of samples) {
+    const key = `${x.m}|${JSON.stringify(Object.entries(x.tags ?? {}).sort())}`;
+    const same = by.get(key);
+    if (same) same.fields = { ...same.fields, ...x.fields };
+    else by.set(key, { ...x, fields: { ...x.fields } });
+  }
+  return [...by.values()];
+}
 export function expandValues(text: string): Array<number | undefined> {
   const out: Array<number | undefined> = [];
   for (const token of text.trim().split(/\s+/).filter(Boolean)) {
@@ -109,7 +121,7 @@ function runCase(tc: RuleTestCase, engine: Engine, start: number): string[] {
         order: 1,
         apply: (e, t) => {
           if (when >= a.silentFrom || when >= a.deadFrom) return;
-          const samples = (valuesBy.get(a.id) ?? []).map((v) => v.sample(index)).filter((x): x is Sample => x !== undefined);
+          const samples = oneSamplePerSeries((valuesBy.get(a.id) ?? []).map((v) => v.sample(index)).filter((x): x is Sample => x !== undefined));
           const msg: MetricsMessage = { v: 1, kind: 'metrics', agent: a.id, site: 'main', seq: ++a.seq, ts: start + when + a.clockMs, interval_s: a.intervalMs / 1000, samples };
           e.handle({ type: 'message', at: t, message: msg });
         },

@@ -49,6 +49,8 @@ export interface Persistence {
 
 export interface ThresholdRule extends RuleBase, MetricRef, Persistence {
   kind: 'threshold';
+  /** A threshold over several fields of the measurement (metric lists them all; field is the first): it reads the one furthest on the firing side. */
+  fields?: readonly string[];
   op: Op;
   value: number;
   clear: number;

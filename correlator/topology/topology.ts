@@ -46,6 +46,13 @@ export interface Peak {
   services?: ReadonlySet<string>;
 }
 
+/** What an agent tells about itself: its birth inventory's role and labels, its site. */
+export interface AgentFacts {
+  site?: string;
+  labels?: Labels;
+  role?: string;
+}
+
 const ROLE_KIND: Record<string, NodeKind> = { server: 'server', terminal: 'terminal', probe: 'other' };
 
 export function nodeLabels(n: Omit<TopoNode, 'labels'> & { labels?: Labels }): Labels {
@@ -57,6 +64,12 @@ export function nodeLabels(n: Omit<TopoNode, 'labels'> & { labels?: Labels }): L
     ...(n.building ? { building: n.building } : {}),
     ...(n.floor ? { floor: n.floor } : {}),
   };
+}
+
+function samePlace(a: TopoNode, b: TopoNode): boolean {
+  if (a.kind !== b.kind || a.site !== b.site || a.origin !== b.origin || a.dependsOn.join('\0') !== b.dependsOn.join('\0')) return false;
+  const ka = Object.keys(a.labels);
+  return ka.length === Object.keys(b.labels).length && ka.every((k) => a.labels[k] === b.labels[k]);
 }
 
 export class Topology {
@@ -107,21 +120,43 @@ export class Topology {
 
   /**
    * The node of an agent or of a check result about a node: declared in the file, adopted by a
-   * match block, or standalone. Agent labels fill in what the file left open.
+   * match block, or standalone. Match blocks see the agent's labels, its role and its site.
+   * A node not declared in the file is placed again whenever labels or a role arrive (metrics
+   * can come before the birth that carries them; an agent may move a floor): facts without
+   * them never undo a placement.
    */
-  ensure(id: string, facts: { site?: string; labels?: Labels; role?: string } = {}): TopoNode {
+  ensure(id: string, facts: AgentFacts = {}): TopoNode {
     const known = this.nodes.get(id);
-    if (known) return known;
-    const labels = facts.labels ?? {};
-    const match = this.matches.find((m) => m.matches({ ...labels, node: id }));
-    const kind = match?.kind ?? ROLE_KIND[facts.role ?? labels.role ?? ''] ?? 'other';
-    const site = facts.site ?? labels.site ?? this.defaultSite;
+    if (known && (known.origin === 'file' || (facts.labels === undefined && facts.role === undefined))) return known;
+    const node = this.place(id, facts, known);
+    if (!known) this.add(node);
+    else if (!samePlace(known, node)) this.replace(known, node);
+    else return known;
+    return node;
+  }
+
+  private place(id: string, facts: AgentFacts, known: TopoNode | undefined): TopoNode {
+    const role = facts.role ?? facts.labels?.role ?? known?.labels.role;
+    const labels: Labels = { ...(facts.labels ?? {}), ...(role ? { role } : {}) };
+    const site = facts.site ?? labels.site ?? known?.site ?? this.defaultSite;
+    const match = this.matches.find((m) => m.matches({ ...labels, site, node: id }));
+    const kind = match?.kind ?? ROLE_KIND[role ?? ''] ?? 'other';
     const building = match?.building ?? labels.building;
     const floor = match?.floor ?? labels.floor;
     const base = { id, kind, site, ...(building ? { building } : {}), ...(floor ? { floor } : {}), dependsOn: match?.dependsOn ?? [], origin: match ? ('match' as const) : ('agent' as const) };
-    const node: TopoNode = { ...base, labels: nodeLabels({ ...base, labels: { ...labels, ...(match?.labels ?? {}) } }) };
+    return { ...base, labels: nodeLabels({ ...base, labels: { ...labels, ...(match?.labels ?? {}) } }) };
+  }
+
+  /** Swaps an agent's node for its new placement; edges and every cache that saw the old one follow. */
+  private replace(old: TopoNode, node: TopoNode): void {
+    for (const p of old.dependsOn) {
+      const list = (this.children.get(p) ?? []).filter((c) => c !== old.id);
+      if (list.length > 0) this.children.set(p, list);
+      else this.children.delete(p);
+    }
+    // Its descendants' ancestors change with it; re-placing is rare, so all of them go.
+    this.ancestorCache.clear();
     this.add(node);
-    return node;
   }
 
   parents(id: string): readonly string[] {

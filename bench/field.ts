@@ -111,7 +111,7 @@ function run(name: string, scenario: Scenario, n: number): Result {
     session.set(a.id, s);
     send(at, { v: 1, kind: 'state', agent: a.id, site: 'main', seq: next(a.id), ts: at, online: true, session: s, reason: 'birth', inventory: { hostname: a.id, role: a.role, version: 'bench', interval_s: a.interval / 1000, labels: a.labels, os: { platform: 'linux', arch: 'x64' } } } as Message);
   };
-  const END = FAULT + 240_000;
+  const END = FAULT + 420_000;
   agents.forEach((a, i) => birth(a, T0 + (i % 1000)));
   for (const a of agents) {
     const dies = plan.wills.get(a.id);
@@ -154,7 +154,7 @@ function run(name: string, scenario: Scenario, n: number): Result {
     scenario: name,
     terminals: n,
     opened: after.length,
-    firstPageS: after.length > 0 ? ((after[0] as { at: number }).at - FAULT) / 1000 : null,
+    firstPageS: after.length > 0 ? Math.round(((after[0] as { at: number }).at - FAULT) / 100) / 10 : null,
     roots: [...new Set(after.map((o) => final.get(o.id)?.root ?? o.root))].slice(0, 4),
     suspected: after[0]?.suspected ?? false,
     priority: after.map((o) => final.get(o.id)?.priority ?? o.priority)[0] ?? '-',

@@ -26,7 +26,7 @@ import type { Alert, AlertChange } from '../evaluate/alert.js';
 import { Topology } from '../topology/topology.js';
 import { assess } from './impact.js';
 import type { Evidence, Incident, IncidentAlert } from './incident.js';
-import { behind, bestSuspect, DEFAULT_INFERENCE, enough, seconds, suspicionDetail, type Behind, type Candidate, type InferenceOptions } from './inference.js';
+import { behind, bestSuspect, DEFAULT_INFERENCE, enough, seconds, suspicionDetail, unheardSince, type Behind, type Candidate, type InferenceOptions } from './inference.js';
 import { silenceActive, silenceCovers, type Silence } from './silence.js';
 
 export type IncidentDecision =
@@ -615,7 +615,7 @@ export class Correlator {
 
   /** Machines whose checks of a target fail with an outage alert. */
   private checkersOf(target: string): Behind {
-    const b: Behind = { observed: 0, failing: 0, oldestAlive: Infinity, newestAlive: -Infinity, firstFailure: Infinity, lastFailure: -Infinity };
+    const b: Behind = { observed: 0, failing: 0, oldestAlive: Infinity, newestAlive: -Infinity, firstFailure: Infinity, lastFailure: -Infinity, aliveSeen: [] };
     const nodes = new Set<string>();
     for (const id of this.byTarget.get(target) ?? []) {
       const a = this.firing.get(id);
@@ -668,23 +668,26 @@ export class Correlator {
   }
 
   /**
-   * Whether an upstream cause may still be forming: another node behind the same upstream node
-   * fails, or a reporting node behind it has not been heard from since this alert fired (its
-   * silence proves nothing yet), or another machine's check of the same target fails.
+   * Whether an upstream cause may still be forming: behind a switch, the failing nodes and those
+   * not heard from since this alert fired (their silence may be the same failure) could still
+   * make it a suspect; behind anything else, other failures already point half-way there; or
+   * another machine's check of the same target fails.
    */
   private forming(alert: Alert): boolean {
     const own = this.ownFailures(alert.node);
+    const { min, share } = this.inference;
     for (const a of this.topology.liveAncestors(alert.node, this.down)) {
-      if (this.released.has(a) || this.provenUp(a, alert.firedAt)) continue;
+      if (!this.suspectable(a, alert, alert.firedAt)) continue;
       const b = this.behind(a);
-      if (b.failing - own >= 1) return true;
-      // Behind a switch, a neighbour's silence is what a dead switch looks like: until each has
-      // spoken since this failed, the switch is not cleared. (An application still reporting
-      // says nothing about the database it depends on, so this holds for the network only.)
-      if (NETWORK.has(this.topology.node(a)?.kind ?? 'other') && b.oldestAlive < alert.firedAt) return true;
+      if (b.observed === 0) continue;
+      if (NETWORK.has(this.topology.node(a)?.kind ?? 'other')) {
+        // A neighbour's silence is what a dead switch looks like, until it speaks again.
+        const possible = b.failing + unheardSince(b, alert.firedAt);
+        if (possible - own >= 1 && possible >= min && possible / b.observed >= share) return true;
+      } else if (b.failing - own >= 1 && b.failing / b.observed >= share / 2) return true;
     }
     const target = alert.targetNode;
-    if (target && target !== alert.node && !this.released.has(target) && !this.provenUp(target, alert.firedAt)) return true;
+    if (target && target !== alert.node && this.suspectable(target, alert, alert.firedAt) && this.checkersOf(target).failing >= 2) return true;
     return false;
   }
 
@@ -728,7 +731,7 @@ export class Correlator {
       }
     }
     for (const count of tops.values()) if (count >= 0.9 * lost.size) return undefined;
-    return { node: MONITORING_PATH, via: 'topology', behind: { observed: Math.max(fleet, lost.size), failing: lost.size, oldestAlive: Infinity, newestAlive: -Infinity, firstFailure: first, lastFailure: last } };
+    return { node: MONITORING_PATH, via: 'topology', behind: { observed: Math.max(fleet, lost.size), failing: lost.size, oldestAlive: Infinity, newestAlive: -Infinity, firstFailure: first, lastFailure: last, aliveSeen: [] } };
   }
 
   private openSuspected(c: Candidate, trigger: Alert, at: number, out: IncidentDecision[]): Incident {

@@ -26,6 +26,20 @@ export interface Behind {
   /** First and last firing of the failing ones (arrival time), for the evidence line. */
   firstFailure: number;
   lastFailure: number;
+  /** When each reporting node behind it that is not failing was last heard from, ascending. */
+  aliveSeen: number[];
+}
+
+/** Reporting nodes behind it not heard from since `t`: their silence may yet be a failure. */
+export function unheardSince(b: Behind, t: number): number {
+  let lo = 0;
+  let hi = b.aliveSeen.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((b.aliveSeen[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface Candidate {
@@ -50,7 +64,7 @@ export interface NodeFacts {
 
 /** Counts the nodes behind `upstream` that report and that fail (through live paths only). */
 export function behind(topology: Topology, upstream: string, down: Failing, facts: NodeFacts): Behind {
-  const out: Behind = { observed: 0, failing: 0, oldestAlive: Infinity, newestAlive: -Infinity, firstFailure: Infinity, lastFailure: -Infinity };
+  const out: Behind = { observed: 0, failing: 0, oldestAlive: Infinity, newestAlive: -Infinity, firstFailure: Infinity, lastFailure: -Infinity, aliveSeen: [] };
   for (const n of topology.liveDescendants(upstream, down)) {
     const failing = facts.failing(n);
     if (failing && facts.explainedElsewhere(n, upstream)) continue;
@@ -67,8 +81,10 @@ export function behind(topology: Topology, upstream: string, down: Failing, fact
     } else if (seen !== undefined) {
       out.oldestAlive = Math.min(out.oldestAlive, seen);
       out.newestAlive = Math.max(out.newestAlive, seen);
+      out.aliveSeen.push(seen);
     }
   }
+  out.aliveSeen.sort((a, b) => a - b);
   return out;
 }
 

@@ -9,6 +9,7 @@ import type { Labels } from '../rules/selector.js';
 import { Topology } from '../topology/topology.js';
 import { alertId, seriesKey, type Alert, type AlertChange, type AlertReason } from './alert.js';
 import { buildAlert } from './build.js';
+import { targetHost, type CheckMetrics, type CheckTarget } from './events.js';
 import { Fleet, type AgentRecord } from './fleet.js';
 import { compositeAlert, compositeMatches, evaluateAggregate, LatestValues, type AlertIndex } from './groups.js';
 import { advance, resolvedChange, type SeriesState } from './series.js';
@@ -112,7 +113,8 @@ export class Evaluator implements AlertIndex {
 
   // ── samples ────────────────────────────────────────────────────────────────────────────
 
-  onMetrics(msg: MetricsMessage, at: number): AlertChange[] {
+  onMetrics(msg: MetricsMessage | CheckMetrics, at: number): AlertChange[] {
+    const targets = 'checkTargets' in msg ? msg.checkTargets : undefined;
     const { agent, wasOffline } = this.fleet.touch(msg.agent, msg.site, at, msg.ts, msg.seq, msg.interval_s);
     // Data proves the agent is alive: clear an offline alert now rather than at the next tick.
     // An agent that was online with no offline alert or flap history has nothing to change.
@@ -134,27 +136,27 @@ export class Evaluator implements AlertIndex {
           if (rule.group(topo ? { ...topo.labels, ...labels } : labels)) this.latest.set(rule.id, `${node}|${series}`, value, at);
           continue;
         }
-        changes.push(...this.sample(rule, agent, node, series, labels, value, msg.ts, at));
+        changes.push(...this.sample(rule, agent, node, series, labels, value, msg.ts, at, targets?.get(sample)));
       }
     }
     return this.finish(changes, at);
   }
 
-  private sample(rule: MetricRule, agent: AgentRecord, node: string, series: string, labels: Labels, value: number, ts: number, at: number): AlertChange[] {
+  private sample(rule: MetricRule, agent: AgentRecord, node: string, series: string, labels: Labels, value: number, ts: number, at: number, target?: CheckTarget): AlertChange[] {
     const id = alertId(rule.id, node, series);
     if (rule.kind === 'absence') return this.seen(id, node, agent.site, labels, at);
     let s = this.series.get(id);
     // The common case, a healthy series of a threshold rule: nothing to keep, nothing to build.
     if (!s && rule.kind === 'threshold' && !COMPARE[rule.op](value, rule.value)) return NO_CHANGES;
     if (!s) this.series.set(id, (s = { count: 0, since: ts }));
-    const facts = { node, series, site: agent.site, labels, ts, at, agent: agent.id };
+    const facts = { node, series, site: agent.site, labels, ts, at, agent: agent.id, ...(target ? { check: this.resolveTarget(target) } : {}) };
     const result = rule.kind === 'threshold' ? this.threshold(rule, s, value, facts) : this.trend(rule, s, value, facts);
     // Trend rules keep their window of points whatever the state.
     if (result.drop && !s.trend) this.series.delete(id);
     return result.changes;
   }
 
-  private threshold(rule: ThresholdRule, s: SeriesState, value: number, f: { node: string; series: string; site: string; labels: Labels; ts: number; at: number; agent: string }) {
+  private threshold(rule: ThresholdRule, s: SeriesState, value: number, f: { node: string; series: string; site: string; labels: Labels; ts: number; at: number; agent: string; check?: CheckTarget }) {
     if (!s.alert && !COMPARE[rule.op](value, rule.value)) {
       // Healthy again after an alert: only the flap history moves (what advance() would do).
       s.flap?.record(false);
@@ -175,7 +177,7 @@ export class Evaluator implements AlertIndex {
     });
   }
 
-  private trend(rule: RateRule | ForecastRule, s: SeriesState, value: number, f: { node: string; series: string; site: string; labels: Labels; ts: number; at: number; agent: string }) {
+  private trend(rule: RateRule | ForecastRule, s: SeriesState, value: number, f: { node: string; series: string; site: string; labels: Labels; ts: number; at: number; agent: string; check?: CheckTarget }) {
     s.trend ??= new TrendWindow(rule.overMs);
     s.trend.add(f.ts, value);
     let figure: number | undefined;
@@ -372,5 +374,13 @@ export class Evaluator implements AlertIndex {
 
   ruleById(id: string): Rule | undefined {
     return this.rules.byId.get(id);
+  }
+
+  /** A check's target with its topology node: named in the check config, or found by its host. */
+  private resolveTarget(t: CheckTarget): CheckTarget {
+    if (t.targetNode !== undefined || t.target === undefined) return t;
+    const host = targetHost(t.target);
+    const node = host === undefined ? undefined : this.topology.nodeForAddress(host);
+    return node === undefined ? t : { ...t, targetNode: node };
   }
 }

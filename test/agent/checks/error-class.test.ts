@@ -15,6 +15,9 @@ import { dbErrorClass } from '../../../agent/checks/database.js';
 import { DbFailure } from '../../../agent/checks/database-sql.js';
 import { httpCheck } from '../../../agent/checks/http.js';
 import { hl7Check } from '../../../agent/checks/hl7.js';
+import { judgePing } from '../../../agent/checks/icmp.js';
+import { pingFailure } from '../../../agent/checks/icmp-ping.js';
+import { ItemReporter } from '../../../agent/checks/items.js';
 import { CheckRunner, schedule } from '../../../agent/checks/runner.js';
 import { tcpCheck } from '../../../agent/checks/tcp.js';
 import { tlsCheck } from '../../../agent/checks/tls.js';
@@ -184,4 +187,22 @@ t.test('the results on the wire: error_class, target and target_node', async (t)
     const decoded = decode(topicFor('events', 'main', ctx.agentId), Buffer.from(JSON.stringify(message)));
     t.ok(decoded.ok, `${r?.check}: valid against the events schema${decoded.ok ? '' : `: ${decoded.detail}`}`);
   }
+});
+
+t.test('checks with one result per item carry the error class of each item', async (t) => {
+  const spec = { name: 'kiosks', type: 'icmp', target_node: 'dns-01' };
+  const reporter = new ItemReporter(spec, 'icmp');
+  const wait = { warnMs: Infinity, warnLoss: 0, waitMs: 200 };
+  const [unresolved, silent, answering] = reporter.report(
+    [
+      { ...judgePing('kiosk-ob-12.invalid', pingFailure('ping: kiosk-ob-12.invalid: Name or service not known\n'), wait), key: { host: 'kiosk-ob-12.invalid' } },
+      { ...judgePing('10.3.12.22', { kind: 'stats', stats: { transmitted: 3, received: 0, lossPercent: 100 } }, wait), key: { host: '10.3.12.22' } },
+      { ...judgePing('10.3.12.23', { kind: 'stats', stats: { transmitted: 3, received: 3, lossPercent: 0, min: 1, avg: 1, max: 1 } }, wait), key: { host: '10.3.12.23' } },
+    ],
+    10,
+  );
+  t.match(unresolved, { status: 'critical', error_class: 'dns', target: 'icmp://kiosk-ob-12.invalid', target_node: 'dns-01' });
+  t.match(silent, { status: 'critical', error_class: 'timeout' }, 'no reply at all: the host did not answer in time');
+  t.equal(answering?.status, 'ok');
+  t.notOk(answering && 'error_class' in answering);
 });

@@ -65,14 +65,14 @@ const STATUS_OF: Record<DbErrorClass, CheckOutcome['status']> = { auth: 'critica
  * quotes (refused, name not resolved, reset…); a query the server rejects is a bad answer; a
  * server that will not run a read-only statement is the probe's setup, not the target failing.
  */
-export function dbErrorClass(f: DbFailure): ErrorClass {
+export function dbErrorClass(f: DbFailure): ErrorClass | undefined {
   switch (f.cls) {
     case 'network':
       return errorClassOf(f);
     case 'query':
       return 'protocol';
     case 'refused':
-      return 'other';
+      return undefined;
     default:
       return f.cls;
   }
@@ -122,7 +122,8 @@ export const databaseCheck: CheckType<DatabaseCheckSpec> = {
         } catch (err) {
           // Anything but a classified failure is the probe's own fault (a driver that will not load).
           if (!(err instanceof DbFailure)) return { status: 'unknown', summary: `check failed: ${cleanMessage(String((err as Error)?.message ?? err), [spec.password])}`, target: where };
-          return { status: STATUS_OF[err.cls], summary: `${err.cls}: ${err.message}`, target: where, errorClass: dbErrorClass(err), fields: { error_class: err.cls } };
+          const errorClass = dbErrorClass(err);
+          return { status: STATUS_OF[err.cls], summary: `${err.cls}: ${err.message}`, target: where, ...(errorClass ? { errorClass } : {}), fields: { error_class: err.cls } };
         }
       },
     };

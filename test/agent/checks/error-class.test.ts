@@ -122,6 +122,7 @@ t.test('codes without a live failure to make them, and what no code says', async
   t.equal(dbErrorClass(new DbFailure('network', 'getaddrinfo ENOTFOUND db-his-01.invalid')), 'dns', 'a database network failure is split by its code');
   t.equal(dbErrorClass(new DbFailure('auth', 'password authentication failed')), 'auth');
   t.equal(dbErrorClass(new DbFailure('query', 'relation "x" does not exist')), 'protocol');
+  t.equal(dbErrorClass(new DbFailure('refused', 'cannot execute INSERT in a read-only transaction')), undefined, 'the probe refused to write: not the target failing');
 });
 
 /** Runs checks through the runner, as the agent does, and returns what it would publish. */

@@ -12,6 +12,9 @@ export interface Line {
   at: number;
   silence?: unknown;
   unsilence?: { id: string; by: string };
+  /** Beside a silence in the API's request shape: its id (for an unsilence line) and who set it. */
+  id?: string;
+  by?: string;
 }
 
 interface SimAgent {
@@ -68,8 +71,9 @@ export class FleetSim {
     return this;
   }
 
-  silence(at: number, silence: unknown): this {
-    this.lines.push({ at, silence });
+  /** A silence as recorded (a Silence) or as asked for (the API's request body, with id and by). */
+  silence(at: number, silence: unknown, who: { id?: string; by?: string } = {}): this {
+    this.lines.push({ at, silence, ...who });
     return this;
   }
 

@@ -117,6 +117,12 @@ export const stateSchema = {
   then: { required: ['inventory'] },
 } as const;
 
+/**
+ * Why a network check failed, in a word that stays stable across check types, so the correlator
+ * can tell "dns-01 refuses connections" from "name not resolved" whichever probe saw it.
+ */
+export const ERROR_CLASSES = ['timeout', 'refused', 'dns', 'tls', 'http-status', 'reset', 'unreachable', 'auth', 'protocol', 'other'] as const;
+
 export const checkResultSchema = {
   type: 'object',
   description: 'The outcome of one run of a check.',
@@ -128,6 +134,12 @@ export const checkResultSchema = {
     status: { enum: ['ok', 'warning', 'critical', 'unknown'] },
     target: { type: 'string', maxLength: 256, description: 'What was checked, without credentials.' },
     node: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,127}$', description: 'Topology node the result is about, when it is not the agent itself (a probe watching a switch, a kiosk without an agent).' },
+    target_node: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,127}$', description: 'Topology node the target is (the DNS server, the database), from the check config; without it the correlator looks the target host up in the topology.' },
+    error_class: {
+      enum: ERROR_CLASSES,
+      description:
+        'Why the check failed: timeout, refused (connection refused), dns (name not resolved), tls (handshake or certificate), http-status (an HTTP status not expected), reset, unreachable (no route to host or network), auth, protocol (an answer that is not what the protocol says), other. Absent when the check passed.',
+    },
     summary: { type: 'string', maxLength: 512, description: 'One line for a person.' },
     duration_ms: { type: 'number', minimum: 0 },
     labels: { ...labels, description: 'Labels of the check from the agent config, e.g. {"service": "his"}.' },
@@ -164,3 +176,4 @@ export type EventsMessage = FromSchema<typeof eventsSchema, { keepDefaultedPrope
 export type Message = MetricsMessage | StateMessage | EventsMessage;
 export type Role = Inventory['role'];
 export type CheckStatus = CheckResult['status'];
+export type ErrorClass = (typeof ERROR_CLASSES)[number];

@@ -3,7 +3,7 @@
 // into a Check. The runner schedules checks, enforces timeouts, keeps rolling statistics and
 // publishes every result as an event; the correlator turns events into `check.*` samples.
 
-import type { CheckStatus } from '../../protocol/schema.js';
+import type { CheckStatus, ErrorClass } from '../../protocol/schema.js';
 
 export type FieldValue = number | string | boolean;
 
@@ -13,6 +13,8 @@ export interface CheckOutcome {
   summary: string;
   /** What was checked, without credentials: "tcp://10.1.2.3:1521", "https://his.local/login". */
   target?: string;
+  /** Why a failed run failed (error-class.ts); the runner sends it only when the status is not ok. */
+  errorClass?: ErrorClass;
   /** Measured values: status_code, days_left, ack_code… Numbers become `check.<name>` metrics. */
   fields?: Record<string, FieldValue>;
 }
@@ -42,6 +44,7 @@ export interface CheckCommon {
   timeout?: string;
   window?: string;
   node?: string;
+  target_node?: string;
   labels?: Record<string, string>;
 }
 
@@ -59,6 +62,12 @@ export const commonCheckProperties = {
   timeout: { type: 'string', pattern: '^([0-9]+(ms|s|m|h|d|w))+$', 'x-expected': 'a duration like "5s"', description: 'A run taking longer is critical (default 10s).' },
   window: { type: 'string', pattern: '^([0-9]+(ms|s|m|h|d|w))+$', 'x-expected': 'a duration like "15m"', description: 'Window of the rolling error rate and latency figures (default 15m).' },
   node: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,127}$', 'x-expected': 'a topology node id', description: 'The topology node this check is about, when it is not this agent\'s own host: alerts from the check land on that node.' },
+  target_node: {
+    type: 'string',
+    pattern: '^[a-z0-9][a-z0-9._-]{0,127}$',
+    'x-expected': 'a topology node id',
+    description: "The topology node this check's target is, e.g. db-his-01: while that node fails, this check failing is a symptom of it. Without it the correlator looks the target's host up in the topology (node ids and addresses).",
+  },
   labels: {
     type: 'object',
     description: 'Labels for rules and dashboards, e.g. service: his.',

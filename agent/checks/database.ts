@@ -7,8 +7,10 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { durationMs } from '../../common/duration.js';
 import { budgetMs } from './budget.js';
+import type { ErrorClass } from '../../protocol/schema.js';
 import { commonCheckProperties, ms, type CheckOutcome, type CheckType } from './check.js';
 import type { DbDriver, DbTarget } from './database-driver.js';
+import { errorClassOf } from './error-class.js';
 import { cleanMessage, DbFailure, numericValue, readOnlyProblem, trimStatement, type DbErrorClass } from './database-sql.js';
 
 const ENGINES = {
@@ -58,6 +60,24 @@ export type DatabaseCheckSpec = FromSchema<typeof databaseCheckSchema, { keepDef
 /** Status by error class: the target's fault is critical; a probe that must not run is unknown. */
 const STATUS_OF: Record<DbErrorClass, CheckOutcome['status']> = { auth: 'critical', network: 'critical', timeout: 'critical', query: 'critical', tls: 'critical', refused: 'unknown' };
 
+/**
+ * The protocol's error class of a driver failure. "network" is split by the code the driver
+ * quotes (refused, name not resolved, reset…); a query the server rejects is a bad answer; a
+ * server that will not run a read-only statement is the probe's setup, not the target failing.
+ */
+export function dbErrorClass(f: DbFailure): ErrorClass | undefined {
+  switch (f.cls) {
+    case 'network':
+      return errorClassOf(f);
+    case 'query':
+      return 'protocol';
+    case 'refused':
+      return undefined;
+    default:
+      return f.cls;
+  }
+}
+
 const round = (n: number) => Math.round(n * 100) / 100;
 
 function rowsText(n: number): string {
@@ -102,7 +122,8 @@ export const databaseCheck: CheckType<DatabaseCheckSpec> = {
         } catch (err) {
           // Anything but a classified failure is the probe's own fault (a driver that will not load).
           if (!(err instanceof DbFailure)) return { status: 'unknown', summary: `check failed: ${cleanMessage(String((err as Error)?.message ?? err), [spec.password])}`, target: where };
-          return { status: STATUS_OF[err.cls], summary: `${err.cls}: ${err.message}`, target: where, fields: { error_class: err.cls } };
+          const errorClass = dbErrorClass(err);
+          return { status: STATUS_OF[err.cls], summary: `${err.cls}: ${err.message}`, target: where, ...(errorClass ? { errorClass } : {}), fields: { error_class: err.cls } };
         }
       },
     };

@@ -7,7 +7,9 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { durationMs } from '../../common/duration.js';
 import { budgetMs } from './budget.js';
+import type { ErrorClass } from '../../protocol/schema.js';
 import { commonCheckProperties, ms, type CheckOutcome, type CheckType } from './check.js';
+import { errorClassOf } from './error-class.js';
 
 const aeTitle = { type: 'string', pattern: '^[\\x21-\\x5b\\x5d-\\x7e]([\\x20-\\x5b\\x5d-\\x7e]{0,14}[\\x21-\\x5b\\x5d-\\x7e])?$', 'x-expected': 'an AE title of 1 to 16 characters, no backslash' } as const;
 
@@ -78,18 +80,18 @@ export function networkText(message: string): string {
   return m.slice(0, 200);
 }
 
-export type EchoResult = { ok: true; ms: number; status: number } | { ok: false; why: string; status?: number };
+export type EchoResult = { ok: true; ms: number; status: number } | { ok: false; why: string; status?: number; errorClass: ErrorClass };
 
 /** One association with one C-ECHO; settles within budget or when the signal aborts. */
 export async function cEcho(host: string, port: number, callingAe: string, calledAe: string, budget: number, signal: AbortSignal): Promise<EchoResult> {
   const { Client, requests } = await loadDimse();
-  if (signal.aborted) return { ok: false, why: 'aborted' };
+  if (signal.aborted) return { ok: false, why: 'aborted', errorClass: 'timeout' };
   return new Promise((resolve) => {
     const started = performance.now();
     const client = new Client();
     const request = new requests.CEchoRequest();
     let status: number | undefined;
-    let failure: string | undefined;
+    let failure: { why: string; errorClass: ErrorClass } | undefined;
     let settled = false;
     const settle = (r: EchoResult) => {
       if (settled) return;
@@ -100,27 +102,28 @@ export async function cEcho(host: string, port: number, callingAe: string, calle
     };
     const onAbort = () => {
       forceClose(client);
-      settle({ ok: false, why: 'aborted' });
+      settle({ ok: false, why: 'aborted', errorClass: 'timeout' });
     };
     const timer = setTimeout(() => {
       forceClose(client);
-      settle({ ok: false, why: `no C-ECHO response within ${ms(budget)}` });
+      settle({ ok: false, why: `no C-ECHO response within ${ms(budget)}`, errorClass: 'timeout' });
     }, budget);
     signal.addEventListener('abort', onAbort, { once: true });
     request.on('response', (response) => {
       status = response.getStatus();
     });
     client.on('networkError', (err: Error) => {
-      failure ??= networkText(err.message);
+      // A peer that answers with something other than DICOM is a protocol fault, not the network's.
+      failure ??= { why: networkText(err.message), errorClass: /Unknown PDU type/.test(err.message) ? 'protocol' : errorClassOf(err) };
     });
     client.on('associationRejected', (r: Rejection) => {
-      failure = rejectionText(r);
+      failure = { why: rejectionText(r), errorClass: 'protocol' };
     });
     client.on('closed', () => {
       if (status === 0) settle({ ok: true, ms: performance.now() - started, status });
-      else if (failure) settle({ ok: false, why: failure, ...(status !== undefined ? { status } : {}) });
-      else if (status !== undefined) settle({ ok: false, why: `C-ECHO answered with status 0x${status.toString(16).padStart(4, '0')}`, status });
-      else settle({ ok: false, why: 'association closed without a C-ECHO response' });
+      else if (failure) settle({ ok: false, ...failure, ...(status !== undefined ? { status } : {}) });
+      else if (status !== undefined) settle({ ok: false, why: `C-ECHO answered with status 0x${status.toString(16).padStart(4, '0')}`, status, errorClass: 'protocol' });
+      else settle({ ok: false, why: 'association closed without a C-ECHO response', errorClass: 'protocol' });
     });
     client.addRequest(request);
     client.send(host, port, callingAe, calledAe, { connectTimeout: budget, associationTimeout: budget, pduTimeout: budget });
@@ -139,7 +142,7 @@ export const dicomCheck: CheckType<DicomCheckSpec> = {
       type: 'dicom',
       async run(signal): Promise<CheckOutcome> {
         const r = await cEcho(spec.host, spec.port, calling, spec.called_ae, budget, signal);
-        if (!r.ok) return { status: 'critical', summary: r.why, target, fields: r.status !== undefined ? { status: r.status } : {} };
+        if (!r.ok) return { status: 'critical', summary: r.why, target, errorClass: r.errorClass, fields: r.status !== undefined ? { status: r.status } : {} };
         const echoMs = Math.round(r.ms * 100) / 100;
         return { status: r.ms > warnMs ? 'warning' : 'ok', summary: `C-ECHO ok in ${ms(r.ms)}`, target, fields: { echo_ms: echoMs, status: r.status } };
       },

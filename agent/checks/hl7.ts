@@ -6,7 +6,9 @@
 import { connect, type Socket } from 'node:net';
 import type { FromSchema } from 'json-schema-to-ts';
 import { budgetMs } from './budget.js';
+import type { ErrorClass } from '../../protocol/schema.js';
 import { commonCheckProperties, ms, type CheckOutcome, type CheckType } from './check.js';
+import { errorClassOf } from './error-class.js';
 import { buildMessage, DEFAULT_SEGMENTS, frame, judgeAck, MllpReader, newControlId, parseAck, type Hl7Probe } from './hl7-message.js';
 
 const hl7Field = { type: 'string', pattern: '^[^|^~\\\\&\\r\\n]{0,180}$', 'x-expected': 'text without | ^ ~ \\ & or line breaks' } as const;
@@ -41,7 +43,7 @@ export type Hl7CheckSpec = FromSchema<typeof hl7CheckSchema, { keepDefaultedProp
 
 type Exchange =
   | { ok: true; connectMs: number; ackMs: number; payload: Buffer }
-  | { ok: false; connectMs?: number; why: string };
+  | { ok: false; connectMs?: number; why: string; errorClass: ErrorClass };
 
 /** Connects, sends one framed message and waits for one framed answer, within budgetMs. */
 export function exchange(host: string, port: number, message: Buffer, budget: number, signal: AbortSignal): Promise<Exchange> {
@@ -58,9 +60,9 @@ export function exchange(host: string, port: number, message: Buffer, budget: nu
       socket.destroy();
       resolve(r);
     };
-    const onAbort = () => finish({ ok: false, connectMs, why: 'aborted' });
+    const onAbort = () => finish({ ok: false, connectMs, why: 'aborted', errorClass: 'timeout' });
     const timer = setTimeout(() => {
-      finish(connectMs === undefined ? { ok: false, why: `cannot connect within ${ms(budget)}` } : { ok: false, connectMs, why: `connected in ${ms(connectMs)}; no ACK within ${ms(budget)}` });
+      finish(connectMs === undefined ? { ok: false, why: `cannot connect within ${ms(budget)}`, errorClass: 'timeout' } : { ok: false, connectMs, why: `connected in ${ms(connectMs)}; no ACK within ${ms(budget)}`, errorClass: 'timeout' });
     }, budget);
     signal.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => {
@@ -71,10 +73,10 @@ export function exchange(host: string, port: number, message: Buffer, budget: nu
     socket.on('data', (chunk: Buffer) => {
       const r = reader.push(chunk);
       if (r.kind === 'frame') finish({ ok: true, connectMs: connectMs ?? 0, ackMs: performance.now() - sentAt, payload: r.payload });
-      else if (r.kind === 'garbage') finish({ ok: false, connectMs, why: r.why });
+      else if (r.kind === 'garbage') finish({ ok: false, connectMs, why: r.why, errorClass: 'protocol' });
     });
-    socket.once('error', (err: NodeJS.ErrnoException) => finish({ ok: false, connectMs, why: connectMs === undefined ? `cannot connect: ${err.code ?? err.message}` : `connection failed: ${err.code ?? err.message}` }));
-    socket.once('close', () => finish({ ok: false, connectMs, why: 'connection closed before an ACK' }));
+    socket.once('error', (err: NodeJS.ErrnoException) => finish({ ok: false, connectMs, why: connectMs === undefined ? `cannot connect: ${err.code ?? err.message}` : `connection failed: ${err.code ?? err.message}`, errorClass: errorClassOf(err) }));
+    socket.once('close', () => finish({ ok: false, connectMs, why: 'connection closed before an ACK', errorClass: 'reset' }));
   });
 }
 
@@ -103,14 +105,15 @@ export const hl7Check: CheckType<Hl7CheckSpec> = {
         const controlId = newControlId(now);
         const r = await exchange(spec.host, spec.port, frame(buildMessage(probe, controlId, now)), budget, signal);
         const connect: Record<string, number> = r.connectMs === undefined ? {} : { connect_ms: round(r.connectMs) };
-        if (!r.ok) return { status: 'critical', summary: r.why, target, fields: { ...connect, control_id: controlId } };
+        if (!r.ok) return { status: 'critical', summary: r.why, target, errorClass: r.errorClass, fields: { ...connect, control_id: controlId } };
         const ack = parseAck(r.payload);
-        if (typeof ack === 'string') return { status: 'critical', summary: ack, target, fields: { ...connect, ack_ms: round(r.ackMs), control_id: controlId } };
+        if (typeof ack === 'string') return { status: 'critical', summary: ack, target, errorClass: 'protocol', fields: { ...connect, ack_ms: round(r.ackMs), control_id: controlId } };
         const verdict = judgeAck(ack, controlId, spec.on_error ?? 'warning');
         return {
           status: verdict.status,
           summary: `${verdict.why} in ${ms(r.ackMs)}`,
           target,
+          ...(verdict.status !== 'ok' ? { errorClass: 'protocol' as const } : {}),
           fields: { ...connect, ack_ms: round(r.ackMs), ack_code: ack.code.slice(0, 8), control_id: controlId },
         };
       },

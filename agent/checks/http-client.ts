@@ -3,7 +3,9 @@
 // never forwarded to another origin), time to first byte and total time, and a body read up to
 // a limit so a runaway response cannot swell the agent.
 
+import type { ErrorClass } from '../../protocol/schema.js';
 import type { CookieJar } from './cookie-jar.js';
+import { classOfCode, errorClassOf } from './error-class.js';
 
 export interface HttpRequest {
   method: string;
@@ -34,6 +36,7 @@ export class HttpFailure extends Error {
   constructor(
     message: string,
     readonly code: string,
+    readonly errorClass: ErrorClass = classOfCode(code) ?? 'other',
   ) {
     super(message);
   }
@@ -44,16 +47,17 @@ const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TL
 /** What went wrong, from fetch's "fetch failed" and its cause. */
 export function describeFetchError(err: unknown): HttpFailure {
   const e = err as Error & { cause?: NodeJS.ErrnoException & { code?: string } };
+  const cls = errorClassOf(err);
   const code = e.cause?.code ?? (e as NodeJS.ErrnoException).code ?? e.name ?? 'ERROR';
-  if (code === 'ECONNREFUSED') return new HttpFailure('connection refused', code);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new HttpFailure(`name not resolved (${code})`, code);
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return new HttpFailure('connection reset by the server', code);
-  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return new HttpFailure('connect timed out', code);
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return new HttpFailure('certificate does not name this host', code);
-  if (code === 'CERT_HAS_EXPIRED') return new HttpFailure('certificate has expired', code);
-  if (TLS_CODES.test(code)) return new HttpFailure(`certificate not trusted (${code}); add its CA to NODE_EXTRA_CA_CERTS`, code);
+  if (code === 'ECONNREFUSED') return new HttpFailure('connection refused', code, cls);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new HttpFailure(`name not resolved (${code})`, code, cls);
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return new HttpFailure('connection reset by the server', code, cls);
+  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return new HttpFailure('connect timed out', code, cls);
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return new HttpFailure('certificate does not name this host', code, cls);
+  if (code === 'CERT_HAS_EXPIRED') return new HttpFailure('certificate has expired', code, cls);
+  if (TLS_CODES.test(code)) return new HttpFailure(`certificate not trusted (${code}); add its CA to NODE_EXTRA_CA_CERTS`, code, cls);
   const detail = e.cause?.message ?? e.message;
-  return new HttpFailure(`request failed: ${code}${detail && detail !== code ? ` ${detail}` : ''}`.slice(0, 200), code);
+  return new HttpFailure(`request failed: ${code}${detail && detail !== code ? ` ${detail}` : ''}`.slice(0, 200), code, cls);
 }
 
 async function readBody(res: Response, limit: number): Promise<string> {

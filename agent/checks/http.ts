@@ -5,10 +5,11 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { durationMs } from '../../common/duration.js';
 import { UserError } from '../../common/errors.js';
-import type { CheckStatus } from '../../protocol/schema.js';
+import type { CheckStatus, ErrorClass } from '../../protocol/schema.js';
 import { expiryOutcome, type CertInfo } from './certificate.js';
 import { commonCheckProperties, ms, type CheckOutcome, type CheckType } from './check.js';
 import { HttpFailure, httpExchange } from './http-client.js';
+import { errorClassOf } from './error-class.js';
 import { compileExpect, expectSchema } from './http-expect.js';
 import { safeUrl, Scrubber, isSecretName } from './secrets.js';
 import { peerCertificates, sniName } from './tls.js';
@@ -112,15 +113,17 @@ export const httpCheck: CheckType<HttpCheckSpec> = {
         } catch (err) {
           if (signal.aborted) throw err;
           const why = err instanceof HttpFailure ? err.message : `request failed: ${(err as Error).message}`;
-          return { status: 'critical', summary: scrubber.scrub(why), target, fields: { error: err instanceof HttpFailure ? err.code : 'ERROR' } };
+          return { status: 'critical', summary: scrubber.scrub(why), target, errorClass: err instanceof HttpFailure ? err.errorClass : errorClassOf(err), fields: { error: err instanceof HttpFailure ? err.code : 'ERROR' } };
         }
         const fields: Record<string, number> = { status_code: ex.status, ttfb_ms: round(ex.ttfbMs), total_ms: round(ex.totalMs) };
         const head = `HTTP ${ex.status} ${ex.status >= 400 || !expect.statusOk(ex.status) ? 'after' : 'in'} ${ms(ex.totalMs)}`;
         let status: CheckStatus = 'ok';
         let summary = head;
+        let errorClass: ErrorClass | undefined;
         const problem = expect.statusOk(ex.status) ? expect.bodyProblem(ex, (t) => t) : 'unexpected status';
         if (problem) {
           status = 'critical';
+          errorClass = problem === 'unexpected status' ? 'http-status' : 'protocol';
           summary = problem === 'unexpected status' ? head : `${head}, but ${problem}`;
         } else if (ex.totalMs > warnMs) {
           status = 'warning';
@@ -131,9 +134,10 @@ export const httpCheck: CheckType<HttpCheckSpec> = {
           const cert = expiryOutcome(chain, Date.now(), thresholds, 'certificate');
           fields.days_left = cert.fields?.days_left as number;
           if (cert.status !== 'ok') summary += `; ${cert.summary.replace(/^certificate: /, 'certificate ')}`;
+          if (cert.status === 'critical' && status !== 'critical') errorClass = 'tls';
           status = worst(status, cert.status);
         }
-        return { status, summary: scrubber.scrub(summary), target, fields };
+        return { status, summary: scrubber.scrub(summary), target, ...(errorClass ? { errorClass } : {}), fields };
       },
     };
   },

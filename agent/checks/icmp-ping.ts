@@ -45,7 +45,7 @@ export function pingArgs(host: string, o: PingOptions): string[] {
 export type PingResult =
   | { kind: 'stats'; stats: PingStats }
   /** The target could not be pinged: name unknown, no route. The target's problem. */
-  | { kind: 'unreachable'; why: string }
+  | { kind: 'unreachable'; why: string; errorClass: 'dns' | 'unreachable' | 'timeout' | 'other' }
   /** ping itself could not run: not installed, no permission. The probe's problem. */
   | { kind: 'broken'; why: string };
 
@@ -53,10 +53,10 @@ export type PingResult =
 export function pingFailure(stderr: string): PingResult {
   const line = stderr.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
   if (/Operation not permitted|Permission denied|socket:|capability/i.test(line)) return { kind: 'broken', why: `ping may not open an ICMP socket (needs CAP_NET_RAW): ${line}`.slice(0, 200) };
-  if (/Name or service not known|Temporary failure in name resolution|unknown host|cannot resolve/i.test(line)) return { kind: 'unreachable', why: 'cannot resolve the host name' };
-  if (/unreachable/i.test(line)) return { kind: 'unreachable', why: 'network unreachable' };
+  if (/Name or service not known|Temporary failure in name resolution|unknown host|cannot resolve/i.test(line)) return { kind: 'unreachable', why: 'cannot resolve the host name', errorClass: 'dns' };
+  if (/unreachable/i.test(line)) return { kind: 'unreachable', why: 'network unreachable', errorClass: 'unreachable' };
   if (/invalid argument|usage/i.test(line)) return { kind: 'broken', why: `ping refused its arguments: ${line}`.slice(0, 200) };
-  return { kind: 'unreachable', why: line ? line.replace(/^ping:\s*/, '').slice(0, 120) : 'ping gave no statistics' };
+  return { kind: 'unreachable', why: line ? line.replace(/^ping:\s*/, '').slice(0, 120) : 'ping gave no statistics', errorClass: 'other' };
 }
 
 /** Runs one ping; never rejects. The signal kills it. */
@@ -69,7 +69,7 @@ export function ping(host: string, o: PingOptions, signal: AbortSignal, command 
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') resolve({ kind: 'broken', why: `${command} is not installed (Debian: iputils-ping)` });
-      else if (err.name === 'AbortError') resolve({ kind: 'unreachable', why: 'aborted' });
+      else if (err.name === 'AbortError') resolve({ kind: 'unreachable', why: 'aborted', errorClass: 'timeout' });
       else resolve({ kind: 'broken', why: `cannot run ${command}: ${err.code ?? err.message}` });
     });
     child.once('close', () => {

@@ -58,10 +58,11 @@ const r3 = (n: number) => Math.round(n * 1000) / 1000;
 /** One target's ping as an item result. */
 export function judgePing(host: string, r: PingResult, o: { warnMs: number; warnLoss: number; waitMs: number }): Omit<ItemOutcome, 'key' | 'node' | 'labels'> {
   const target = `icmp://${host}`;
-  if (r.kind !== 'stats') return { status: r.kind === 'broken' ? 'unknown' : 'critical', summary: r.why, target, fields: { loss_percent: 100 }, latencyMs: o.waitMs };
+  if (r.kind === 'broken') return { status: 'unknown', summary: r.why, target, fields: { loss_percent: 100 }, latencyMs: o.waitMs };
+  if (r.kind === 'unreachable') return { status: 'critical', summary: r.why, target, errorClass: r.errorClass, fields: { loss_percent: 100 }, latencyMs: o.waitMs };
   const s = r.stats;
   const fields = { sent: s.transmitted, received: s.received, loss_percent: s.lossPercent, ...(s.avg !== undefined ? { rtt_min_ms: r3(s.min ?? s.avg), rtt_avg_ms: r3(s.avg), rtt_max_ms: r3(s.max ?? s.avg) } : {}) };
-  if (s.received === 0) return { status: 'critical', summary: `no reply to ${s.transmitted} echo requests`, target, fields, latencyMs: o.waitMs };
+  if (s.received === 0) return { status: 'critical', summary: `no reply to ${s.transmitted} echo requests`, target, errorClass: 'timeout', fields, latencyMs: o.waitMs };
   const avg = s.avg ?? 0;
   let status: CheckStatus = 'ok';
   if (s.lossPercent > o.warnLoss || avg > o.warnMs) status = 'warning';

@@ -108,6 +108,8 @@ export class ItemReporter implements Listener {
       ...(item.target ? { target: item.target.slice(0, 256) } : {}),
       labels,
       ...(node ? { node } : {}),
+      ...(this.spec.target_node ? { target_node: this.spec.target_node } : {}),
+      ...(item.errorClass && item.status !== 'ok' ? { error_class: item.errorClass } : {}),
       fields,
     };
   }

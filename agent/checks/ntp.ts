@@ -6,6 +6,7 @@ import { createSocket } from 'node:dgram';
 import type { FromSchema } from 'json-schema-to-ts';
 import { durationMs } from '../../common/duration.js';
 import { commonCheckProperties, ms, type CheckOutcome, type CheckType } from './check.js';
+import { classOfCode } from './error-class.js';
 
 const duration = { type: 'string', pattern: '^([0-9]+(ms|s|m|h|d|w))+$', 'x-expected': 'a duration like "500ms"' } as const;
 
@@ -125,7 +126,8 @@ export const ntpCheck: CheckType<NtpCheckSpec> = {
       type: 'ntp',
       async run(signal): Promise<CheckOutcome> {
         const r = await sntpQuery(spec.server, port, signal);
-        if (!r.ok) return { status: 'critical', summary: `no time from ${spec.server}: ${r.reason}`, target };
+        // An errno from the socket is the network's fault; any other reason is the server's answer.
+        if (!r.ok) return { status: 'critical', summary: `no time from ${spec.server}: ${r.reason}`, target, errorClass: classOfCode(r.reason) ?? 'protocol' };
         const off = Math.round(r.offsetMs * 100) / 100;
         const fields = { offset_ms: off, rtt_ms: Math.round(r.delayMs * 100) / 100, stratum: r.stratum };
         const abs = Math.abs(off);

@@ -41,7 +41,7 @@ export function schedule(check: Check, spec: CheckCommon): ScheduledCheck {
 export async function runOnce(s: ScheduledCheck): Promise<{ outcome: CheckOutcome; durationMs: number }> {
   const controller = new AbortController();
   const started = performance.now();
-  const timedOut: CheckOutcome = { status: 'critical', summary: `no answer within ${ms(s.timeoutMs)}` };
+  const timedOut: CheckOutcome = { status: 'critical', summary: `no answer within ${ms(s.timeoutMs)}`, errorClass: 'timeout' };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<CheckOutcome>((resolve) => {
     timer = setTimeout(() => {
@@ -117,6 +117,8 @@ export class CheckRunner {
       ...(outcome.target ? { target: outcome.target.slice(0, 256) } : {}),
       ...(s.spec.labels ? { labels: s.spec.labels } : {}),
       ...(s.spec.node ? { node: s.spec.node } : {}),
+      ...(s.spec.target_node ? { target_node: s.spec.target_node } : {}),
+      ...(outcome.errorClass && outcome.status !== 'ok' ? { error_class: outcome.errorClass } : {}),
       fields: { ...clean(outcome.fields), error_rate_percent: figures.error_rate_percent, latency_mean_ms: figures.latency_mean_ms, latency_p95_ms: figures.latency_p95_ms },
     };
     if (outcome.status !== 'ok' && this.limiter.allow(`check:${s.check.name}:${outcome.status}`) >= 0) {

@@ -6,6 +6,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { budgetMs } from './budget.js';
 import { commonCheckProperties, ms, type CheckOutcome, type CheckType } from './check.js';
+import { errorClassOf } from './error-class.js';
 import { ItemReporter } from './items.js';
 import type { ListeningCheck } from './listener.js';
 import { agentRestarted, interfaceRates, type CounterReading } from './snmp-counters.js';
@@ -147,7 +148,7 @@ export const snmpCheck: CheckType<SnmpCheckSpec> = {
         try {
           return await poll(signal);
         } catch (err) {
-          if (err instanceof SnmpFailure) return { status: 'critical', summary: err.message, target, fields: { error_class: err.kind } };
+          if (err instanceof SnmpFailure) return { status: 'critical', summary: err.message, target, errorClass: err.kind === 'error' ? errorClassOf(err) : err.kind, fields: { error_class: err.kind } };
           throw err;
         }
       },

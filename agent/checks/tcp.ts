@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import type { FromSchema } from 'json-schema-to-ts';
 import { durationMs } from '../../common/duration.js';
 import { commonCheckProperties, ms, type CheckOutcome, type CheckType } from './check.js';
+import { errorClassOf } from './error-class.js';
 
 export const tcpCheckSchema = {
   type: 'object',
@@ -63,7 +64,7 @@ export const tcpCheck: CheckType<TcpCheckSpec> = {
           };
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-          return { status: 'critical', summary: `cannot connect: ${code}`, target, fields: { error: String(code) } };
+          return { status: 'critical', summary: `cannot connect: ${code}`, target, errorClass: errorClassOf(err), fields: { error: String(code) } };
         }
       },
     };

@@ -8,6 +8,7 @@ import { connect, type DetailedPeerCertificate } from 'node:tls';
 import type { FromSchema } from 'json-schema-to-ts';
 import { expiryOutcome, expiryProperties, subjectName, type CertInfo } from './certificate.js';
 import { commonCheckProperties, type CheckOutcome, type CheckType } from './check.js';
+import { errorClassOf } from './error-class.js';
 
 export const tlsCheckSchema = {
   type: 'object',
@@ -77,9 +78,10 @@ export const tlsCheck: CheckType<TlsCheckSpec> = {
         } catch (err) {
           if (signal.aborted) throw err;
           const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-          return { status: 'critical', summary: `no TLS handshake with ${spec.host}:${port}: ${code}`, target };
+          return { status: 'critical', summary: `no TLS handshake with ${spec.host}:${port}: ${code}`, target, errorClass: errorClassOf(err) };
         }
-        return { ...expiryOutcome(chain, Date.now(), thresholds, `${spec.host}:${port}`), target };
+        const expiry = expiryOutcome(chain, Date.now(), thresholds, `${spec.host}:${port}`);
+        return { ...expiry, target, ...(expiry.status === 'critical' ? { errorClass: 'tls' as const } : {}) };
       },
     };
   },

@@ -8,9 +8,10 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { durationMs } from '../../common/duration.js';
 import { UserError } from '../../common/errors.js';
-import type { CheckStatus } from '../../protocol/schema.js';
+import type { CheckStatus, ErrorClass } from '../../protocol/schema.js';
 import { commonCheckProperties, ms, type CheckOutcome, type CheckType } from './check.js';
 import { CookieJar } from './cookie-jar.js';
+import { errorClassOf } from './error-class.js';
 import { HttpFailure, httpExchange, type HttpExchange } from './http-client.js';
 import { compileExpect, compileRegex, expectSchema, type CompiledExpect } from './http-expect.js';
 import { headersSchema, requestHeaders, worst } from './http.js';
@@ -137,7 +138,7 @@ interface RunState {
   scrubber: Scrubber;
 }
 
-type StepResult = { ok: true; ms: number } | { ok: false; why: string; ms: number; statusCode?: number };
+type StepResult = { ok: true; ms: number } | { ok: false; why: string; ms: number; statusCode?: number; errorClass: ErrorClass };
 
 /** One step: request, expectations, extractions. Throws only when the whole check was aborted. */
 async function runStep(step: Step, run: RunState, baseUrl: string | undefined, signal: AbortSignal, budgetMs: number): Promise<StepResult> {
@@ -154,10 +155,11 @@ async function runStep(step: Step, run: RunState, baseUrl: string | undefined, s
   } catch (err) {
     if (signal.aborted) throw err;
     const why = stepSignal.aborted ? `no answer within ${ms(stepMs)}` : err instanceof HttpFailure ? err.message : `request failed: ${(err as Error).message}`;
-    return { ok: false, why, ms: performance.now() - started };
+    const errorClass = stepSignal.aborted ? 'timeout' : err instanceof HttpFailure ? err.errorClass : errorClassOf(err);
+    return { ok: false, why, ms: performance.now() - started, errorClass };
   }
-  const fail = (why: string): StepResult => ({ ok: false, why, ms: ex.totalMs, statusCode: ex.status });
-  if (!step.expect.statusOk(ex.status)) return fail(`HTTP ${ex.status} after ${ms(ex.totalMs)}`);
+  const fail = (why: string, errorClass: ErrorClass = 'protocol'): StepResult => ({ ok: false, why, ms: ex.totalMs, statusCode: ex.status, errorClass });
+  if (!step.expect.statusOk(ex.status)) return fail(`HTTP ${ex.status} after ${ms(ex.totalMs)}`, 'http-status');
   const problem = step.expect.bodyProblem(ex, (t) => render(t, run.values));
   if (problem) return fail(`HTTP ${ex.status} in ${ms(ex.totalMs)}, but ${problem}`);
   for (const e of step.extract) {
@@ -204,16 +206,16 @@ export const transactionCheck: CheckType<TransactionCheckSpec> = {
         let status: CheckStatus = 'ok';
         let note = '';
         let total = 0;
-        const done = (st: CheckStatus, summary: string, extra: Record<string, number> = {}): CheckOutcome => {
+        const done = (st: CheckStatus, summary: string, extra: Record<string, number> = {}, errorClass?: ErrorClass): CheckOutcome => {
           for (const v of run.jar.values()) run.scrubber.add(v);
-          return { status: st, summary: run.scrubber.scrub(summary), target: run.scrubber.scrub(target), fields: { ...fields, total_ms: round(total), ...extra } };
+          return { status: st, summary: run.scrubber.scrub(summary), target: run.scrubber.scrub(target), ...(errorClass ? { errorClass } : {}), fields: { ...fields, total_ms: round(total), ...extra } };
         };
         for (const [i, step] of steps.entries()) {
           const label = `step ${i + 1} ${step.spec.name}`;
           const r = await runStep(step, run, spec.base_url, signal, deadline - performance.now());
           total += r.ms;
           if (r.ok || r.statusCode !== undefined) fields[step.field] = round(r.ms); // the step answered
-          if (!r.ok) return done('critical', `${label}: ${r.why}`, { failed_step: i + 1, ...(r.statusCode !== undefined ? { status_code: r.statusCode } : {}) });
+          if (!r.ok) return done('critical', `${label}: ${r.why}`, { failed_step: i + 1, ...(r.statusCode !== undefined ? { status_code: r.statusCode } : {}) }, r.errorClass);
           if (r.ms > step.warnMs && status === 'ok') {
             status = 'warning';
             note = `${label} slow: ${ms(r.ms)} (warn after ${ms(step.warnMs)})`;

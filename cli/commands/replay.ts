@@ -9,7 +9,7 @@ import { action } from '../run.js';
 import { terminalOut } from '../output.js';
 
 interface ReplayOptions {
-  rules: string;
+  rules: string[];
   topology?: string;
   settle: string;
   stale: string;
@@ -18,7 +18,15 @@ interface ReplayOptions {
   tick: string;
   tail: string;
   decisions?: boolean;
+  explain?: boolean;
 }
+
+/** Repeated --rules: the first one given replaces the shipped default, the next ones add to it. */
+function addDir(value: string, previous: string[]): string[] {
+  return previous === DEFAULT_RULES ? [value] : [...previous, value];
+}
+
+const DEFAULT_RULES = [SHIPPED_RULES];
 
 function ms(flag: string, value: string): number {
   const v = parseDuration(value);
@@ -31,7 +39,7 @@ export function replayCommand(program: Command): void {
     .command('replay')
     .description('feed a recorded stream through the engine and print the incidents as JSON lines')
     .argument('<stream>', 'JSON-lines file: {"topic": …, "payload": …, "at": <ms>} per line (what `record:` writes)')
-    .option('-r, --rules <dir>', 'rules directory', SHIPPED_RULES)
+    .option('-r, --rules <dir>', 'rules directory; repeat it for several (default: the shipped rules)', addDir, DEFAULT_RULES)
     .option('-t, --topology <file>', 'topology file')
     .option('--settle <duration>', 'settling window', '10s')
     .option('--stale <duration>', 'data older than this waits for fresh data', '5m')
@@ -40,25 +48,42 @@ export function replayCommand(program: Command): void {
     .option('--tick <duration>', 'virtual timer step between messages', '1s')
     .option('--tail <duration>', 'virtual time to run on after the last message', '5m')
     .option('--decisions', 'also print every decision (alerts, incidents) as it happens')
+    .option('--explain', 'print, per incident, its root (suspected or confirmed), each symptom with its path and reachability, and what was held, released or merged and why, instead of JSON lines')
     .addHelpText(
       'after',
       `
 Output: one JSON object per incident (id, root, priority and why, symptom count, opened and
 resolved times, rule ids); a summary with the noise reduction on stderr. Same input, same output.
+With --explain, the same incidents in words: root and whether it is suspected or confirmed,
+symptoms with their dependency path and reachability, holds, releases and merges with reasons.
+
+A silence line takes the API's request body, with an optional id and by beside it:
+  {"at": 1764000000000, "id": "pacs-upgrade", "by": "wang.fang",
+   "silence": {"nodes": ["pacs-01"], "duration": "1h", "comment": "PACS upgrade"}}
 
 Examples:
   $ wardwatch replay --rules rules --topology hospital.topology.yaml recorded.jsonl
-  $ wardwatch replay --topology t.yaml --settle 30s storm.jsonl | jq -r '.root'`,
+  $ wardwatch replay --topology t.yaml --settle 30s storm.jsonl | jq -r '.root'
+  $ wardwatch replay -r rules -r site-rules --topology t.yaml --explain storm.jsonl`,
     )
     .action(
       action(async (stream: string, opts: ReplayOptions) => {
-        const { loadRules } = await import('../../correlator/rules/compile.js');
+        const { loadRuleFiles, ruleFiles } = await import('../../correlator/rules/compile.js');
         const { loadTopology } = await import('../../correlator/topology/load.js');
         const { Topology } = await import('../../correlator/topology/topology.js');
         const { Engine } = await import('../../correlator/engine/engine.js');
         const { replay, parseLine, incidentLine } = await import('../../correlator/replay/replay.js');
-        const rules = loadRules(opts.rules);
-        if (!rules.ok) throw UserError.fromFileErrors(`rules in ${opts.rules} have errors`, rules.errors);
+        const { explainReplay, HeldBySilence } = await import('../../correlator/replay/explain.js');
+        const files = opts.rules.flatMap((dir) => {
+          try {
+            return ruleFiles(dir);
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code;
+            throw new UserError(`--rules ${dir}: ${code === 'ENOENT' ? 'rules directory not found' : code === 'ENOTDIR' ? 'not a directory' : `cannot read: ${code}`}`);
+          }
+        });
+        const rules = loadRuleFiles(files);
+        if (!rules.ok) throw UserError.fromFileErrors(`rules in ${opts.rules.join(', ')} have errors`, rules.errors);
         const topology = opts.topology ? loadTopology(opts.topology) : { ok: true as const, topology: Topology.empty() };
         if (!topology.ok) throw UserError.fromFileErrors(`topology ${opts.topology} has errors`, topology.errors);
         let text: string;
@@ -84,12 +109,16 @@ Examples:
           }
         }
         const started = performance.now();
+        const held = new HeldBySilence();
         let result;
         try {
           result = replay(engine, lines(), {
             tickMs: ms('tick', opts.tick),
             tailMs: ms('tail', opts.tail),
-            ...(opts.decisions ? { onDecision: (d) => out.line(JSON.stringify({ decision: d.type, ...('alert' in d && typeof d.alert === 'object' ? { alert: d.alert.id } : {}), ...('incident' in d ? { incident: d.incident.id } : {}) })) } : {}),
+            onDecision: (d) => {
+              held.add(d);
+              if (opts.decisions) out.line(JSON.stringify({ decision: d.type, ...('alert' in d && typeof d.alert === 'object' ? { alert: d.alert.id } : {}), ...('incident' in d ? { incident: d.incident.id } : {}) }));
+            },
             onProgress: (n) => {
               if (process.stderr.isTTY) process.stderr.write(`\rreplayed ${n.toLocaleString('en-US')} lines…`);
             },
@@ -98,7 +127,8 @@ Examples:
           throw new UserError(`${stream}: ${(e as Error).message}`);
         }
         if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-        for (const i of result.incidents) out.line(JSON.stringify(incidentLine(i)));
+        if (opts.explain) for (const line of explainReplay(result.incidents, topology.topology, held)) out.line(line);
+        else for (const i of result.incidents) out.line(JSON.stringify(incidentLine(i)));
         const s = result.stats;
         const secs = ((performance.now() - started) / 1000).toFixed(2);
         const ratio = s.incidents > 0 ? `${(s.alerts / s.incidents).toFixed(1)}:1` : 'n/a';

@@ -4,8 +4,8 @@
 
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { durationMs } from '../../common/duration.js';
 import { validatorFor } from '../../common/yaml-file.js';
+import { silenceFromRequest } from '../correlate/silence.js';
 import type { Engine } from '../engine/engine.js';
 import { externalAlertId } from '../evaluate/external.js';
 import type { Pipeline } from '../ingest/pipeline.js';
@@ -17,7 +17,6 @@ import type { Language } from '../ticket/i18n.js';
 import type { TicketAction } from '../ticket/lifecycle.js';
 import type { TicketService } from '../ticket/service.js';
 import { parseTicketRef } from '../ticket/ticket.js';
-import type { Selector } from '../rules/schema.js';
 import { ApiError } from './errors.js';
 import { ackBody, checkBody, handoverBody, noteBody, resolveBody, silenceBody, type AckBody, type HandoverBody, type NoteBody, type ResolveBody, type SilenceBody } from './schemas.js';
 import { incidentView, silenceView, ticketDetail, ticketView } from './views.js';
@@ -137,15 +136,9 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.post('/api/v1/silences', operator, async (req, reply) => {
     const b = checkBody<SilenceBody>(silenceBody, req.body);
-    const at = now();
-    const startsAt = b.starts_at ? Date.parse(b.starts_at) : at;
-    const endsAt = b.ends_at ? Date.parse(b.ends_at) : b.duration ? startsAt + durationMs(b.duration) : Number.NaN;
-    if (!Number.isFinite(endsAt)) throw new ApiError('bad-request', 'give ends_at or duration');
-    if (endsAt <= startsAt) throw new ApiError('bad-request', 'ends_at: must be after starts_at');
-    const matchers = (b.matchers ?? {}) as Selector;
-    const nodes = b.nodes ?? [];
-    if (Object.keys(matchers).length === 0 && nodes.length === 0) throw new ApiError('bad-request', 'a silence needs matchers or nodes; an empty one would hold every alert');
-    const silence = { id: `sil-${randomBytes(6).toString('hex')}`, matchers, nodes, startsAt, endsAt, createdBy: actor(req), comment: b.comment };
+    const asked = silenceFromRequest(b, now(), `sil-${randomBytes(6).toString('hex')}`, actor(req));
+    if (!asked.ok) throw new ApiError('bad-request', asked.error);
+    const silence = asked.silence;
     await ctx.pipeline.silence(silence);
     void reply.status(201);
     return silenceView(silence, now());

@@ -4,7 +4,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN } from '../../common/duration.js';
 import { pathText, validatorFor } from '../../common/yaml-file.js';
-import { selectorSchema } from '../rules/schema.js';
+import { silenceRequestSchema } from '../correlate/silence.js';
 import { ApiError } from './errors.js';
 
 const RFC3339 = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$';
@@ -14,19 +14,8 @@ export const ackBody = { type: 'object', additionalProperties: false, properties
 export const handoverBody = { type: 'object', additionalProperties: false, required: ['to'], properties: { to: text(64), note: text(2000) } } as const;
 export const noteBody = { type: 'object', additionalProperties: false, required: ['text'], properties: { text: text(8000) } } as const;
 export const resolveBody = { type: 'object', additionalProperties: false, required: ['note'], properties: { note: text(8000) } } as const;
-export const silenceBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['comment'],
-  properties: {
-    matchers: selectorSchema,
-    nodes: { type: 'array', items: text(128), maxItems: 500 },
-    starts_at: { type: 'string', pattern: RFC3339 },
-    ends_at: { type: 'string', pattern: RFC3339 },
-    duration: { type: 'string', pattern: DURATION_PATTERN },
-    comment: text(500),
-  },
-} as const;
+/** The silence request body is the correlator's, so a replayed stream can carry the same shape. */
+export const silenceBody = silenceRequestSchema;
 
 export type AckBody = FromSchema<typeof ackBody>;
 export type HandoverBody = FromSchema<typeof handoverBody>;

@@ -1,6 +1,7 @@
 // Alerts: a rule's condition holding on one series of one node. The evaluator raises and
 // clears them; the correlator folds them into incidents.
 
+import type { ErrorClass } from '../../protocol/schema.js';
 import type { Priority } from '../rules/schema.js';
 import type { Effect } from '../rules/types.js';
 import type { Labels } from '../rules/selector.js';
@@ -74,12 +75,18 @@ export interface Alert {
   effect?: Effect;
   /** false for building-block rules: the alert is recorded (and feeds composites), opens nothing. */
   incident?: boolean;
-  /** Check alerts: the topology node the check's target is (a check is a dependency on it). */
-  targetNode?: string;
-  /** Check alerts: how the check failed (timeout, refused, dns, tls, http-status, …). */
-  errorClass?: string;
   /** Changing state too often (Icinga's weighted state-change rule over the last 21 samples). */
   flapping?: boolean;
+  /**
+   * For alerts from check results: the topology node the check's target is (its `target_node`,
+   * or the target's host found in the topology), when that is not the alert's own node. While
+   * that node fails, this alert is one of its symptoms, whichever machine ran the check.
+   */
+  targetNode?: string;
+  /** For alerts from check results: why the check failed (the protocol's error_class, "refused"). */
+  errorClass?: ErrorClass;
+  /** For alerts from check results: what was checked ("tcp://dns-01:53"), for the evidence. */
+  target?: string;
 }
 
 export interface AlertChange {

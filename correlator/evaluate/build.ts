@@ -3,6 +3,7 @@
 import { renderTitle, type Rule } from '../rules/compile.js';
 import type { Labels } from '../rules/selector.js';
 import { alertId, type Alert, type AlertReason } from './alert.js';
+import type { CheckTarget } from './events.js';
 
 export function formatValue(v: number): string {
   if (Number.isInteger(v)) return String(v);
@@ -25,6 +26,8 @@ export interface AlertFacts {
   metric?: string;
   /** Extra title placeholders ({hours}, {members}, {agent}). */
   vars?: Record<string, string | number>;
+  /** A check result's target, its node resolved in the topology (from check samples only). */
+  check?: CheckTarget;
 }
 
 function titleLookup(rule: Rule, f: AlertFacts): (name: string) => string | number | undefined {
@@ -42,13 +45,22 @@ function titleLookup(rule: Rule, f: AlertFacts): (name: string) => string | numb
         return f.value === undefined ? undefined : formatValue(f.value);
       case 'threshold':
         return f.threshold;
+
       default:
         return f.labels[name];
     }
   };
 }
 
+/** The evidence a failed check adds to its title: why it failed, against what. */
+function checkEvidence(check: CheckTarget | undefined): string {
+  if (!check?.errorClass) return '';
+  return ` (${check.errorClass}${check.target ? `: ${check.target}` : ''})`;
+}
+
 export function buildAlert(rule: Rule, f: AlertFacts): Alert {
+  const check = f.check;
+  const targetNode = check?.targetNode !== undefined && check.targetNode !== f.node ? check.targetNode : undefined;
   return {
     id: alertId(rule.id, f.node, f.series),
     rule: rule.id,
@@ -58,7 +70,7 @@ export function buildAlert(rule: Rule, f: AlertFacts): Alert {
     // Labels are never changed once an alert has them, so the series' own object is shared.
     labels: Object.keys(rule.labels).length === 0 ? f.labels : { ...f.labels, ...rule.labels },
     priority: rule.priority,
-    title: renderTitle(rule.title, titleLookup(rule, f)),
+    title: renderTitle(rule.title, titleLookup(rule, f)) + checkEvidence(check),
     state: 'firing',
     since: f.since,
     firedAt: f.at,
@@ -71,5 +83,8 @@ export function buildAlert(rule: Rule, f: AlertFacts): Alert {
     ...(rule.maxPriority ? { maxPriority: rule.maxPriority } : {}),
     ...(rule.incident === false ? { incident: false } : {}),
     effect: rule.effect,
+    ...(targetNode !== undefined ? { targetNode } : {}),
+    ...(check?.errorClass ? { errorClass: check.errorClass } : {}),
+    ...(check?.target ? { target: check.target } : {}),
   };
 }

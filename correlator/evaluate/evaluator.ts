@@ -11,6 +11,7 @@ import { Topology } from '../topology/topology.js';
 import { alertId, reportedSeriesKey, type Alert, type AlertChange, type AlertReason } from './alert.js';
 import { buildAlert } from './build.js';
 import { clockSample, historyAfterMs } from './clock.js';
+import { targetHost, type CheckMetrics, type CheckTarget } from './events.js';
 import { Fleet, type AgentRecord } from './fleet.js';
 import { compositeAlert, compositeMatches, evaluateAggregate, LatestValues, type AlertIndex } from './groups.js';
 import { advance, resolvedChange, type SeriesState } from './series.js';
@@ -57,6 +58,8 @@ interface SampleFacts {
   history: boolean;
   /** The metric the value came from (one of a threshold's metrics). */
   metric: string;
+  /** For check samples: what the check's target is and how it failed. */
+  check?: CheckTarget;
 }
 
 
@@ -179,19 +182,20 @@ export class Evaluator implements AlertIndex {
 
   // ── samples ────────────────────────────────────────────────────────────────────────────
 
-  onMetrics(msg: MetricsMessage, at: number): AlertChange[] {
+  onMetrics(msg: MetricsMessage | CheckMetrics, at: number): AlertChange[] {
+    const targets = 'checkTargets' in msg ? msg.checkTargets : undefined;
     const { agent, wasOffline } = this.fleet.touch(msg.agent, msg.site, at, msg.ts, msg.seq, msg.interval_s);
     // Data proves the agent is alive: clear an offline alert now rather than at the next tick.
     // An agent that was online with no offline alert or flap history has nothing to change.
     const changes: AlertChange[] = wasOffline || this.offlineTracked.has(agent.id) ? this.checkOffline(at, agent, true) : [];
     const ts = Fleet.correct(agent, msg.ts);
-    this.samples(msg.samples, agent, ts, at, at - ts > historyAfterMs(agent.intervalMs, this.staleMs), changes);
+    this.samples(msg.samples, agent, ts, at, at - ts > historyAfterMs(agent.intervalMs, this.staleMs), changes, targets);
     // Its clock, as the correlator sees it now: a fact about the present even during a backlog.
     if (this.rules.byMeasurement.has('agent')) this.samples([clockSample(agent.clockOffsetMs ?? 0)], agent, at, at, false, changes);
     return this.finish(changes, at);
   }
 
-  private samples(samples: readonly Sample[], agent: AgentRecord, ts: number, at: number, history: boolean, changes: AlertChange[]): void {
+  private samples(samples: readonly Sample[], agent: AgentRecord, ts: number, at: number, history: boolean, changes: AlertChange[], targets?: ReadonlyMap<Sample, CheckTarget>): void {
     for (const sample of samples) {
       const rules = this.rules.byMeasurement.get(sample.m);
       if (!rules) continue;
@@ -211,7 +215,7 @@ export class Evaluator implements AlertIndex {
           if (rule.group(topo ? { ...topo.labels, ...labels } : labels)) this.latest.set(rule.id, `${node}|${series}`, value, at);
           continue;
         }
-        const c = this.sample(rule, value, { node, series, site: agent.site, labels, ts, at, agent: agent.id, history, metric: field === rule.field ? rule.metric : `${sample.m}.${field}` });
+        const c = this.sample(rule, value, { node, series, site: agent.site, labels, ts, at, agent: agent.id, history, metric: field === rule.field ? rule.metric : `${sample.m}.${field}`, ...(targets?.has(sample) ? { check: this.resolveTarget(targets.get(sample) as CheckTarget) } : {}) });
         if (c.length > 0) changes.push(...c);
       }
     }
@@ -452,5 +456,13 @@ export class Evaluator implements AlertIndex {
 
   ruleById(id: string): Rule | undefined {
     return this.rules.byId.get(id);
+  }
+
+  /** A check's target with its topology node: named in the check config, or found by its host. */
+  private resolveTarget(t: CheckTarget): CheckTarget {
+    if (t.targetNode !== undefined || t.target === undefined) return t;
+    const host = targetHost(t.target);
+    const node = host === undefined ? undefined : this.topology.nodeForAddress(host);
+    return node === undefined ? t : { ...t, targetNode: node };
   }
 }

@@ -8,7 +8,8 @@ import type { Decision, Engine } from '../engine/engine.js';
 import type { Incident } from '../correlate/incident.js';
 import { incidentRef } from '../correlate/incident.js';
 import { payloadOf, type RecordedInput } from '../ingest/recorder.js';
-import type { Silence } from '../correlate/silence.js';
+import { pathText, validatorFor } from '../../common/yaml-file.js';
+import { silenceFromRequest, silenceRequestSchema, type Silence, type SilenceRequest } from '../correlate/silence.js';
 
 export interface ReplayStats {
   lines: number;
@@ -73,6 +74,28 @@ export function incidentLine(i: Incident): IncidentLine {
 /** A recorded line: a wire message, or a silence set or ended through the API. */
 export type ReplayLine = RecordedInput | { at: number; silence: Silence } | { at: number; unsilence: { id: string; by: string } };
 
+/**
+ * A silence line: as the correlator records it (a Silence, with its times in milliseconds), or
+ * as a person writes it, in the API's request body shape, with the line's optional `id` and
+ * `by` beside it: {"at": …, "id": "pacs-upgrade", "by": "wang.fang", "silence": {"nodes":
+ * ["pacs-01"], "duration": "1h", "comment": "PACS upgrade"}}.
+ */
+function silenceOfLine(x: { at: number; silence: unknown; id?: unknown; by?: unknown }, n: number): Silence {
+  const s = x.silence as Partial<Silence> | null;
+  if (s && typeof s === 'object' && typeof s.startsAt === 'number' && typeof s.id === 'string') return s as Silence;
+  const validate = validatorFor(silenceRequestSchema);
+  if (!validate(x.silence)) {
+    const e = validate.errors?.find((err) => err.keyword === 'additionalProperties') ?? validate.errors?.[0];
+    const path = pathText(['silence', ...(e?.instancePath ?? '').split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p))]);
+    const why = e?.keyword === 'additionalProperties' ? `unknown field "${String(e.params.additionalProperty)}"` : (e?.message ?? 'invalid');
+    throw new Error(`line ${n}: ${path}: ${why} (a silence is the API's request body: matchers/nodes, starts_at, ends_at or duration, comment)`);
+  }
+  const id = typeof x.id === 'string' && x.id ? x.id : `sil-line-${n}`;
+  const asked = silenceFromRequest(x.silence as SilenceRequest, x.at, id, typeof x.by === 'string' && x.by ? x.by : 'replay');
+  if (!asked.ok) throw new Error(`line ${n}: silence: ${asked.error}`);
+  return asked.silence;
+}
+
 export function parseLine(line: string, n: number): ReplayLine {
   let r: unknown;
   try {
@@ -80,8 +103,9 @@ export function parseLine(line: string, n: number): ReplayLine {
   } catch (err) {
     throw new Error(`line ${n}: not JSON: ${(err as Error).message}`);
   }
-  const x = r as Partial<RecordedInput> & { silence?: Silence; unsilence?: { id: string; by: string } };
-  if (x && typeof x.at === 'number' && (x.silence || x.unsilence)) return x as ReplayLine;
+  const x = r as Partial<RecordedInput> & { silence?: unknown; unsilence?: { id: string; by: string }; id?: unknown; by?: unknown };
+  if (x && typeof x.at === 'number' && x.silence !== undefined) return { at: x.at, silence: silenceOfLine({ at: x.at, silence: x.silence, id: x.id, by: x.by }, n) };
+  if (x && typeof x.at === 'number' && x.unsilence) return x as ReplayLine;
   if (!x || typeof x.topic !== 'string' || typeof x.at !== 'number' || (x.payload === undefined && typeof x.payload_b64 !== 'string')) {
     throw new Error(`line ${n}: expected {"topic": "...", "payload": ..., "at": <ms>}`);
   }

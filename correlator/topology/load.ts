@@ -44,6 +44,7 @@ export function buildTopology(file: TopologyFile, source?: SourceFile): Topology
   const nodes: TopoNode[] = [];
   const where = new Map<string, number>();
   const matches: MatchSpec[] = [];
+  const addressOwner = new Map<string, string>();
   const entries = (file.nodes ?? []) as Array<NodeSpec | MatchSpec>;
   entries.forEach((entry, i) => {
     if ('match' in entry) {
@@ -58,6 +59,13 @@ export function buildTopology(file: TopologyFile, source?: SourceFile): Topology
     if (spec.degraded && !spec.redundant) err(['nodes', i, 'degraded'], 'degraded is the priority of a redundant node running on part of its depends_on; set redundant: true or remove it');
     deps.forEach((d, j) => {
       if (d.length > 1 && d.length !== ids.length) err(['nodes', i, 'depends_on', j], `range of ${d.length} nodes cannot pair with ${ids.length} nodes of "${spec.id}"`);
+    });
+    const addresses = (spec.addresses ?? []).map((a) => a.toLowerCase().replace(/\.$/, ''));
+    if (addresses.length > 0 && ids.length > 1) err(['nodes', i, 'addresses'], `addresses name one node; "${spec.id}" is a range of ${ids.length}`);
+    addresses.forEach((a, j) => {
+      const owner = addressOwner.get(a);
+      if (owner !== undefined && owner !== spec.id) err(['nodes', i, 'addresses', j], `address "${a}" is already node "${owner}"'s`);
+      else addressOwner.set(a, spec.id);
     });
     ids.forEach((id, k) => {
       if (where.has(id)) err(['nodes', i, 'id'], `duplicate node "${id}"; first declared in nodes[${where.get(id)}]`);
@@ -74,6 +82,7 @@ export function buildTopology(file: TopologyFile, source?: SourceFile): Topology
         ...(spec.criticality ? { criticality: spec.criticality } : {}),
         ...(spec.terminals ? { terminals: compileSelector(spec.terminals) } : {}),
         ...(spec.redundant ? { redundant: true, degraded: spec.degraded ?? 'P3' } : {}),
+        ...(addresses.length > 0 && ids.length === 1 ? { addresses } : {}),
         origin: 'file' as const,
       };
       nodes.push({ ...base, labels: nodeLabels({ ...base, labels: spec.labels ?? {} }) });

@@ -43,7 +43,15 @@ export const nodeSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['id', 'kind'],
-  properties: { id: nodeId, ...common },
+  properties: {
+    id: nodeId,
+    ...common,
+    addresses: {
+      type: 'array',
+      items: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[^\\s/:@]+$|^[0-9a-fA-F:]+$', 'x-expected': 'a host name or IP address, without scheme or port' },
+      description: 'Host names and IP addresses this node answers on (his-app.hospital.local, 10.1.2.3): a check whose target names one of them is a check of this node. The node id, and its first DNS label, match without being listed.',
+    },
+  },
 } as const;
 
 export const matchSchema = {

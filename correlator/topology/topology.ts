@@ -24,6 +24,8 @@ export interface TopoNode {
   /** Redundant nodes: the highest priority of losing some of its parents while others carry on. */
   degraded?: 'P1' | 'P2' | 'P3' | 'P4';
   origin: 'file' | 'match' | 'agent';
+  /** Host names and IP addresses the node answers on, lowercase: check targets find it by them. */
+  addresses?: readonly string[];
 }
 
 /** Whether a node has an alert firing (the correlator's state, asked by the topology). */
@@ -81,6 +83,7 @@ export class Topology {
   private serviceList: TopoNode[] | undefined;
   private servicesByTerminal: Map<string, string[]> | undefined;
   private readonly redundantIds = new Set<string>();
+  private addressIndex: Map<string, string> | undefined;
 
   constructor(
     nodes: TopoNode[] = [],
@@ -321,5 +324,25 @@ export class Topology {
       labels: spec.labels ?? {},
       dependsOn: spec.depends_on ?? [],
     };
+  }
+
+  /**
+   * The node a check target's host is: a declared address, else a node id equal to the host or
+   * to its first DNS label (dns-01.hospital.local → dns-01). Addresses are declared in the file
+   * only, so their index is built once, on first use.
+   */
+  nodeForAddress(host: string): string | undefined {
+    const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+    if (!h) return undefined;
+    if (!this.addressIndex) {
+      this.addressIndex = new Map();
+      for (const n of this.nodes.values()) for (const a of n.addresses ?? []) if (!this.addressIndex.has(a)) this.addressIndex.set(a, n.id);
+    }
+    const declared = this.addressIndex.get(h);
+    if (declared) return declared;
+    if (this.nodes.has(h)) return h;
+    // An IP address's first label ("10") is no node's name.
+    const label = /^[0-9.]+$/.test(h) || h.includes(':') ? undefined : h.split('.')[0];
+    return label && this.nodes.has(label) ? label : undefined;
   }
 }

@@ -240,7 +240,7 @@ t.test('silence while the link is down proves nothing: no agent goes offline for
 
 // ── checks that name their target: through the correlator itself, with check alerts as data ──
 
-function checkAlert(node: string, target: string, at: number, errorClass = 'refused'): Alert {
+function checkAlert(node: string, target: string, at: number, errorClass: Alert['errorClass'] = 'refused'): Alert {
   return {
     id: `check-failing|${node}|check=db`,
     rule: 'check-failing',

@@ -65,6 +65,8 @@ t.test('postgres: unknown role is auth, closed port is network', async (t) => {
   const net = await probe({ engine: 'postgres', host: '127.0.0.1', port, user: PG.user, database });
   t.equal(net.outcome.status, 'critical');
   t.equal(net.outcome.summary, `network: connect ECONNREFUSED 127.0.0.1:${port}`);
+  t.equal(net.outcome.errorClass, 'refused', 'the network failure is split by its code');
+  t.equal(auth.outcome.errorClass, 'auth');
 });
 
 t.test('postgres: writes are refused before connecting, and by the READ ONLY transaction', async (t) => {

@@ -37,6 +37,7 @@ t.test('closed port: critical, says the connection was refused', async (t) => {
   const r = await echo({ host: '127.0.0.1', port, called_ae: 'PACS01' });
   t.equal(r.outcome.status, 'critical');
   t.equal(r.outcome.summary, `cannot connect: connect ECONNREFUSED 127.0.0.1:${port}`);
+  t.equal(r.outcome.errorClass, 'refused');
 });
 
 t.test('association refused by storescp --refuse: critical with the reject reason', async (t) => {

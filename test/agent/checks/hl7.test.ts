@@ -142,6 +142,7 @@ t.test('nothing listening: critical, cannot connect', async (t) => {
   const r = await runOnce(probe(await freePort()));
   t.equal(r.outcome.status, 'critical');
   t.equal(r.outcome.summary, 'cannot connect: ECONNREFUSED');
+  t.equal(r.outcome.errorClass, 'refused');
   t.notOk('connect_ms' in (r.outcome.fields ?? {}));
 });
 

@@ -61,7 +61,7 @@ t.test('slow is a warning; past the timeout is critical', async (t) => {
   t.equal(slow.outcome.status, 'warning');
   t.match(slow.outcome.summary, /^HTTP 200 in \d{3} ms \(slower than 200 ms\)$/);
   const hung = await check({ url: `${his.url}/slow?ms=2000`, timeout: '300ms' });
-  t.same(hung.outcome, { status: 'critical', summary: 'no answer within 300 ms' });
+  t.same(hung.outcome, { status: 'critical', summary: 'no answer within 300 ms', errorClass: 'timeout' });
 });
 
 t.test('redirects: followed by default, or checked themselves', async (t) => {
@@ -89,7 +89,7 @@ t.test('Basic auth from basic_auth or from the URL; the password never shows', a
 t.test('a refused connection is critical with a reason, not a stack', async (t) => {
   const port = await freePort();
   const r = await check({ url: `http://127.0.0.1:${port}/health` });
-  t.same(r.outcome, { status: 'critical', summary: 'connection refused', target: `http://127.0.0.1:${port}/health`, fields: { error: 'ECONNREFUSED' } });
+  t.same(r.outcome, { status: 'critical', summary: 'connection refused', target: `http://127.0.0.1:${port}/health`, errorClass: 'refused', fields: { error: 'ECONNREFUSED' } });
 });
 
 t.test('https: an untrusted certificate says so; a trusted one reports days_left', async (t) => {

@@ -56,7 +56,7 @@ t.test('ping missing or not allowed: the probe is broken (unknown), not the targ
   t.same(r, { kind: 'broken', why: 'wardwatch-no-such-ping is not installed (Debian: iputils-ping)' });
   t.equal(judgePing('10.0.0.1', r, { warnMs: Infinity, warnLoss: 0, waitMs: 200 }).status, 'unknown');
   t.equal(pingFailure('ping: socket: Operation not permitted\n').kind, 'broken');
-  t.same(pingFailure('ping: connect: Network is unreachable\n'), { kind: 'unreachable', why: 'network unreachable' });
+  t.same(pingFailure('ping: connect: Network is unreachable\n'), { kind: 'unreachable', why: 'network unreachable', errorClass: 'unreachable' });
 });
 
 t.test('a probe without ping: its own result is unknown and no target is blamed', async (t) => {

@@ -110,7 +110,7 @@ t.test('against the SNTP responder: in sync, skewed, far off', async (t) => {
 t.test('refusals, forged replies and silence', async (t) => {
   const r = await responder(t);
   r.mode = 'kod';
-  t.same(await check(r.port), { status: 'critical', summary: 'no time from 127.0.0.1: server refused (kiss code RATE)', target: `ntp://127.0.0.1:${r.port}` });
+  t.same(await check(r.port), { status: 'critical', summary: 'no time from 127.0.0.1: server refused (kiss code RATE)', target: `ntp://127.0.0.1:${r.port}`, errorClass: 'protocol' });
   r.mode = 'unsynced';
   t.equal((await check(r.port)).summary, 'no time from 127.0.0.1: server clock is not synchronised');
   r.mode = 'forged-first';
@@ -119,12 +119,12 @@ t.test('refusals, forged replies and silence', async (t) => {
   t.ok(Math.abs(o.fields?.offset_ms as number) < 250);
   r.mode = 'silent';
   const before = r.requests;
-  t.same(await check(r.port, { timeout: '2500ms' }), { status: 'critical', summary: 'no answer within 2.5 s' });
+  t.same(await check(r.port, { timeout: '2500ms' }), { status: 'critical', summary: 'no answer within 2.5 s', errorClass: 'timeout' });
   t.equal(r.requests - before, 2, 'the request was sent again after 2 s');
   t.same(r.violations, []);
   const unused = createSocket('udp4');
   await new Promise<void>((resolve) => unused.bind(0, '127.0.0.1', resolve));
   const port = unused.address().port;
   await new Promise<void>((resolve) => unused.close(() => resolve()));
-  t.same(await check(port), { status: 'critical', summary: 'no time from 127.0.0.1: ECONNREFUSED', target: `ntp://127.0.0.1:${port}` }, 'nothing listening: refused at once');
+  t.same(await check(port), { status: 'critical', summary: 'no time from 127.0.0.1: ECONNREFUSED', target: `ntp://127.0.0.1:${port}`, errorClass: 'refused' }, 'nothing listening: refused at once');
 });

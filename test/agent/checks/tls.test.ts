@@ -79,12 +79,12 @@ t.test('no server, no handshake, and a server that never answers', async (t) => 
     });
   });
   const refused = await tls(closed);
-  t.same(refused.outcome, { status: 'critical', summary: `no TLS handshake with 127.0.0.1:${closed}: ECONNREFUSED`, target: `tls://127.0.0.1:${closed}` });
+  t.same(refused.outcome, { status: 'critical', summary: `no TLS handshake with 127.0.0.1:${closed}: ECONNREFUSED`, target: `tls://127.0.0.1:${closed}`, errorClass: 'refused' });
   const silent = createTcpServer(() => undefined);
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   t.teardown(() => silent.close());
   const hang = await tls((silent.address() as { port: number }).port, { timeout: '300ms' });
-  t.same(hang.outcome, { status: 'critical', summary: 'no answer within 300 ms' });
+  t.same(hang.outcome, { status: 'critical', summary: 'no answer within 300 ms', errorClass: 'timeout' });
   t.equal((await tls(port)).outcome.status, 'critical', 'the live server still answers');
 });
 

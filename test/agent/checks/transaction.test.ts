@@ -96,6 +96,7 @@ t.test('a step that does not answer is named, before the check\'s own timeout', 
   const r = await run(flow(his));
   t.equal(r.outcome.status, 'critical');
   t.equal(r.outcome.summary, 'step 3 open-registration: no answer within 800 ms');
+  t.equal(r.outcome.errorClass, 'timeout');
   t.equal(r.outcome.fields?.failed_step, 3);
   const budget = await run(flow(his, { timeout: '1500ms' }));
   t.match(budget.outcome.summary, /^step 3 open-registration: no answer within \d+ ms$/, 'the check timeout is split so the hung step is still named');

@@ -72,7 +72,7 @@ export function incidentLine(i: Incident): IncidentLine {
 }
 
 /** A recorded line: a wire message, or a silence set or ended through the API. */
-export type ReplayLine = RecordedInput | { at: number; silence: Silence } | { at: number; unsilence: { id: string; by: string } };
+export type ReplayLine = RecordedInput | { at: number; silence: Silence } | { at: number; unsilence: { id: string; by: string } } | { at: number; link: 'up' | 'down' };
 
 /**
  * A silence line: as the correlator records it (a Silence, with its times in milliseconds), or
@@ -106,6 +106,12 @@ export function parseLine(line: string, n: number): ReplayLine {
   const x = r as Partial<RecordedInput> & { silence?: unknown; unsilence?: { id: string; by: string }; id?: unknown; by?: unknown };
   if (x && typeof x.at === 'number' && x.silence !== undefined) return { at: x.at, silence: silenceOfLine({ at: x.at, silence: x.silence, id: x.id, by: x.by }, n) };
   if (x && typeof x.at === 'number' && x.unsilence) return x as ReplayLine;
+  // The correlator's own broker link, as it recorded it going down and coming back.
+  const link = (r as { link?: unknown }).link;
+  if (x && typeof x.at === 'number' && link !== undefined) {
+    if (link !== 'up' && link !== 'down') throw new Error(`line ${n}: link: expected "up" or "down"`);
+    return { at: x.at, link };
+  }
   if (!x || typeof x.topic !== 'string' || typeof x.at !== 'number' || (x.payload === undefined && typeof x.payload_b64 !== 'string')) {
     throw new Error(`line ${n}: expected {"topic": "...", "payload": ..., "at": <ms>}`);
   }
@@ -149,6 +155,10 @@ export function replay(engine: Engine, inputs: Iterable<ReplayLine>, opts: Repla
     }
     if ('unsilence' in input) {
       apply(engine.handle({ type: 'unsilence', id: input.unsilence.id, by: input.unsilence.by, at: input.at }));
+      continue;
+    }
+    if ('link' in input) {
+      apply(engine.handle({ type: 'link', up: input.link === 'up', at: input.at }));
       continue;
     }
     const decoded = decode(input.topic, payloadOf(input));

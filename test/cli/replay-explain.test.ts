@@ -22,6 +22,7 @@ const NETWORK_RULES = `rules:
     kind: threshold
     title: "{node} does not answer ping"
     priority: P3
+    effect: outage
     metric: check.loss_percent
     where: { type: icmp }
     op: ">="

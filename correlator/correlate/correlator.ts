@@ -109,7 +109,7 @@ function entry(alert: Alert, role: IncidentAlert['role']): IncidentAlert {
     ...(alert.runbook !== undefined ? { runbook: alert.runbook } : {}),
     ...(alert.kind === 'offline' ? { reachability: role === 'root' ? ('down' as const) : ('unreachable' as const) } : {}),
     ...(alert.flapping ? { flapping: true } : {}),
-    ...(alert.targetNode ? { target: alert.targetNode } : {}),
+    ...(alert.targetNode ? { targetNode: alert.targetNode } : {}),
     ...(alert.errorClass ? { errorClass: alert.errorClass } : {}),
   };
 }
@@ -197,6 +197,11 @@ export class Correlator {
     this.nextId = state?.nextId ?? 1;
     for (const s of state?.silences ?? []) this.silences.set(s.id, s);
     for (const incident of state?.open ?? []) this.restore(incident);
+  }
+
+  /** How many incidents were ever opened (merged and resolved ones included). */
+  get opened(): number {
+    return this.nextId - 1;
   }
 
   state(): CorrelatorState {

@@ -27,7 +27,7 @@ export interface IncidentAlert {
   reachability?: 'down' | 'unreachable';
   flapping?: boolean;
   /** For check alerts: the node the check's target is, and how the check failed. */
-  target?: string;
+  targetNode?: string;
   errorClass?: string;
 }
 

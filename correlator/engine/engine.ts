@@ -93,6 +93,11 @@ export class Engine {
     return this.topo;
   }
 
+  /** Incidents ever opened: each was a ticket and a first page. */
+  incidentsOpened(): number {
+    return this.correlator.opened;
+  }
+
   openIncidents(): Incident[] {
     return [...this.correlator.open.values()];
   }

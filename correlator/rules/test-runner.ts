@@ -145,6 +145,7 @@ function runCase(tc: RuleTestCase, engine: Engine, start: number): string[] {
 function compare(want: RuleTestCase['expect'][number], engine: Engine): string[] {
   const out: string[] = [];
   const at = `at ${want.at}`;
+  if (want.opened !== undefined && engine.incidentsOpened() !== want.opened) out.push(`${at}: ${engine.incidentsOpened()} incident(s) opened so far, expected ${want.opened}`);
   if (want.alerts) {
     const got = engine.firingAlerts().map((a) => `${a.rule} on ${a.node}`).sort();
     const exp = want.alerts.map((a) => `${a.rule} on ${a.node}`).sort();
@@ -156,8 +157,8 @@ function compare(want: RuleTestCase['expect'][number], engine: Engine): string[]
   }
   if (want.incidents) {
     const got = engine.openIncidents();
-    const describe = (i: { root: string; priority?: string; symptoms?: number; title?: string; flapping?: boolean }) =>
-      [`root ${i.root}`, i.priority, i.symptoms !== undefined ? `${i.symptoms} symptoms` : undefined, i.title !== undefined ? `"${i.title}"` : undefined, i.flapping ? 'flapping' : undefined].filter(Boolean).join(', ');
+    const describe = (i: { root: string; priority?: string; symptoms?: number; title?: string; flapping?: boolean; suspected?: boolean }) =>
+      [`root ${i.root}`, i.priority, i.symptoms !== undefined ? `${i.symptoms} symptoms` : undefined, i.title !== undefined ? `"${i.title}"` : undefined, i.flapping ? 'flapping' : undefined, i.suspected === undefined ? undefined : i.suspected ? 'suspected' : 'confirmed'].filter(Boolean).join(', ');
     const unmatched = [...got];
     for (const w of want.incidents) {
       const idx = unmatched.findIndex((g) => g.root === w.root);
@@ -168,7 +169,7 @@ function compare(want: RuleTestCase['expect'][number], engine: Engine): string[]
       }
       unmatched.splice(idx, 1);
       const symptoms = g.alerts.filter((a) => a.role === 'symptom').length;
-      const actual = { root: g.root, ...(w.priority ? { priority: g.priority } : {}), ...(w.symptoms !== undefined ? { symptoms } : {}), ...(w.title !== undefined ? { title: g.title } : {}), ...(w.flapping !== undefined ? { flapping: g.flapping === true } : {}) };
+      const actual = { root: g.root, ...(w.priority ? { priority: g.priority } : {}), ...(w.symptoms !== undefined ? { symptoms } : {}), ...(w.title !== undefined ? { title: g.title } : {}), ...(w.flapping !== undefined ? { flapping: g.flapping === true } : {}), ...(w.suspected !== undefined ? { suspected: g.suspected === true } : {}) };
       if (describe(actual) !== describe(w)) out.push(`${at}: incident differs`, `  - expected: ${describe(w)}`, `  + got:      ${describe(actual)}${w.priority && w.priority !== g.priority ? ` (${g.priorityReason})` : ''}`);
     }
     for (const g of unmatched) out.push(`${at}: unexpected open incident: root ${g.root}, ${g.priority}, "${g.title}"`);

@@ -94,6 +94,7 @@ export const ruleTestSchema = {
               required: ['at'],
               properties: {
                 at: duration,
+                opened: { type: 'integer', minimum: 0, description: 'How many incidents were opened so far, merged and resolved ones included: each was a ticket and a page.' },
                 alerts: {
                   type: 'array',
                   description: 'Exactly the alerts firing at that time.',
@@ -117,6 +118,7 @@ export const ruleTestSchema = {
                       symptoms: { type: 'integer', minimum: 0 },
                       title: { type: 'string' },
                       flapping: { type: 'boolean' },
+                      suspected: { type: 'boolean', description: 'true: the root was inferred from what failed behind it (or from checks of it), not reported.' },
                     },
                   },
                 },

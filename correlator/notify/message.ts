@@ -63,7 +63,7 @@ export function buildMessage(input: MessageInput, ctx: MessageContext): Message 
   const r = input.report;
   const drill = r.drill ? `[${p.drill}] ` : '';
   const title = `${drill}【${r.priority}】${headline(input.kind, ctx.language)} ${r.incident} ${r.what}`;
-  const lines = [title, `${p.rootCause}${p.sep}${r.root.node}${r.root.service ? ` (${r.root.service})` : ''}`];
+  const lines = [title, `${p.rootCause}${p.sep}${r.root.node}${r.root.service ? ` (${r.root.service})` : ''}${r.root.suspected ? ` (${p.suspected})` : ''}`];
   const m = r.measurements?.[0];
   if (m && input.kind !== 'resolved') lines.push(`${p.measured}${p.sep}${measurementLine(m, ctx.language)}`);
   const scope = r.scope ? scopeLine(r.scope, ctx.language) : undefined;

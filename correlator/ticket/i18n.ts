@@ -7,6 +7,7 @@ export const LANGUAGES: readonly Language[] = ['zh', 'en'];
 
 const zh = {
   rootCause: '故障点',
+  suspected: '疑似，尚无其自身告警',
   site: '院区',
   service: '业务',
   measured: '实测',
@@ -61,6 +62,7 @@ const zh = {
 
 const en: typeof zh = {
   rootCause: 'Root cause',
+  suspected: 'suspected, no alert of its own yet',
   site: 'site',
   service: 'service',
   measured: 'Measured',

@@ -17,7 +17,8 @@ export interface ReportFigure {
 export interface FaultReport {
   incident: string;
   what: string;
-  root: { node: string; site: string; service?: string; role?: string };
+  /** suspected: inferred from what fails behind it; nothing reported it failing yet. */
+  root: { node: string; site: string; service?: string; role?: string; suspected?: boolean };
   priority: string;
   priorityReason: string;
   since: number;
@@ -112,10 +113,11 @@ export function faultReport(incident: Incident): FaultReport {
       site: incident.site,
       ...(rootAlert?.labels.service ? { service: rootAlert.labels.service } : {}),
       ...(rootAlert?.labels.role ? { role: rootAlert.labels.role } : {}),
+      ...(incident.suspected ? { suspected: true } : {}),
     },
     priority: incident.priority,
     priorityReason: incident.priorityReason,
-    since: Math.min(...incident.alerts.map((a) => a.since)),
+    since: incident.alerts.reduce((min, a) => Math.min(min, a.since), incident.openedAt),
     evidence: roots.map((a) => ({
       rule: a.rule,
       node: a.node,
@@ -173,7 +175,7 @@ export function renderReport(r: FaultReport, now = Date.now(), opts: RenderOptio
   const lasting = formatDuration(Math.max(0, (r.resolvedAt ?? now) - r.since));
   const lines = [
     `${r.drill ? `[${p.drill} ${r.drill}] ` : ''}${r.incident} ${r.priority}  ${r.what}`,
-    `${label(p.rootCause)}${r.root.node} (${p.site} ${r.root.site}${r.root.service ? `, ${p.service} ${r.root.service}` : ''})`,
+    `${label(p.rootCause)}${r.root.node} (${p.site} ${r.root.site}${r.root.service ? `, ${p.service} ${r.root.service}` : ''}${r.root.suspected ? `; ${p.suspected}` : ''})`,
     `${label(p.since)}${localTime(r.since, tz)} (${p.lasting} ${lasting}${r.resolvedAt ? `, ${p.resolved}` : ''})`,
     `${label(p.priority)}${r.priority}, ${p.because} ${r.priorityReason}${r.flapping ? ` (${p.flapping})` : ''}`,
   ];

@@ -6,6 +6,7 @@ import t from 'tap';
 import { Correlator, MONITORING_PATH, type IncidentDecision } from '../../correlator/correlate/correlator.js';
 import { Engine, type Decision, type EngineInput } from '../../correlator/engine/engine.js';
 import type { Alert } from '../../correlator/evaluate/alert.js';
+import { faultReport, renderReport } from '../../correlator/ticket/report.js';
 import type { Message } from '../../protocol/schema.js';
 import { birth, cpu, metrics, will } from '../helpers/messages.js';
 import { rulesFrom, topologyFrom } from '../helpers/rules.js';
@@ -96,6 +97,10 @@ t.test('an access switch nothing watches: its terminals lost within a second are
   t.ok(inc.alerts.every((a) => a.role === 'symptom' && a.reachability === 'unreachable'));
   t.match(inc.evidence[0]?.detail, /^10 of 10 reporting nodes behind acc-1 lost within 0\.7 s; nothing reports acc-1 itself failing yet/);
   t.match(inc.title, /acc-1 suspected down/);
+  const report = faultReport(inc);
+  t.equal(report.root.suspected, true, 'the fault report says the root is suspected');
+  t.match(renderReport(report, T0 + 60_000, { language: 'en' }), /Root cause:\s+acc-1 \(site main; suspected, no alert of its own yet\)/);
+  t.match(renderReport(report, T0 + 60_000, { language: 'zh' }), /故障点：acc-1 \(院区 main; 疑似，尚无其自身告警\)/);
 });
 
 t.test('the switch’s own probe alert 25 s later confirms the same incident: no second page', async (t) => {

@@ -101,7 +101,8 @@ t.test('saturated main egress line and unreachable insurance platform: both rule
   const alerts = engine.openIncidents().flatMap((i) => i.alerts.filter((a) => a.state === 'firing').map((a) => [a.rule, a.node, a.title]));
   t.same(alerts.sort(), [
     ['egress-saturated', 'border-router-1', 'egress line main above 95% on border-router-1'],
-    ['insurance-unreachable', 'probe-dc-a', 'insurance platform unreachable (insurance-fep)'],
+    // The check's failure and what it checked ride along as evidence.
+    ['insurance-unreachable', 'probe-dc-a', `insurance platform unreachable (insurance-fep) (refused: tcp://127.0.0.1:${insuranceSpec.port})`],
   ]);
   await runner.stop();
 });

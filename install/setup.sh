@@ -45,16 +45,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # node-gyp downloads Node's headers from nodejs.org unless it is told where they are. Node from
-# a package (NodeSource, Debian) ships them under its prefix: point this project's npm there.
-if [ "$(npm config get nodedir 2>/dev/null || true)" = "undefined" ] || [ -z "$(npm config get nodedir 2>/dev/null || true)" ]; then
+# a package (NodeSource, Debian) ships them under its prefix: point this project's npm there
+# (npm 11's `npm config set` refuses node-gyp's keys, so the line is written by hand).
+project=$(cd "$(dirname "$0")/.." && pwd)
+nodedir=$(cd "$project" && npm config get nodedir 2>/dev/null || true)
+if [ -z "$nodedir" ] || [ "$nodedir" = undefined ]; then
   prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
-  if [ -f "$prefix/include/node/node_version.h" ] &&
-    grep -q "define NODE_MAJOR_VERSION $(node -p 'process.versions.node.split(".")[0]')\$" "$prefix/include/node/node_version.h"; then
-    npm config set nodedir "$prefix" --location=project
-    echo "setup: node-gyp will use Node's headers in $prefix/include/node (set in .npmrc)"
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if grep -qs "define NODE_MAJOR_VERSION $major\$" "$prefix/include/node/node_version.h"; then
+    echo "nodedir=$prefix" >>"$project/.npmrc"
+    echo "setup: node-gyp will use Node's headers in $prefix/include/node (nodedir in .npmrc)"
   else
     echo "setup: Node's headers are not next to node; node-gyp will download them from nodejs.org" >&2
-    echo "setup: on a network that cannot reach it, install them and run: npm config set nodedir <prefix>" >&2
+    echo "setup: on a network that cannot reach it, install them and add nodedir=<prefix> to .npmrc" >&2
   fi
 fi
 echo "setup: ready for npm ci"

@@ -22,13 +22,19 @@ declare -A need=(
   [ping]=iputils-ping
   [dcmqrscp]=dcmtk
   [prometheus-alertmanager]=prometheus-alertmanager
+  [curl]=curl
+  [kill]=procps
+  [pgrep]=procps
 )
+
+# A program on PATH or in the system directories, not a shell builtin (`kill` is one).
+installed() {
+  type -P "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ] || [ -x "/bin/$1" ]
+}
 
 missing=()
 for cmd in "${!need[@]}"; do
-  if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ] && [ ! -x "/usr/bin/$cmd" ]; then
-    missing+=("${need[$cmd]}")
-  fi
+  installed "$cmd" || missing+=("${need[$cmd]}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

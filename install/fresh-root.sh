@@ -11,7 +11,7 @@
 # current commit (uncommitted changes are not in it), then each command run in a chroot as root
 # from the clone's root directory. A command that starts `wardwatch up` (`npm start`) passes when
 # the banner appears and the process is still running 20 s later; it is then stopped with SIGTERM
-# and no process may be left behind. Prints each command's outcome and wall time.
+# to npm, and no process may be left behind. Prints each command's outcome and wall time.
 #
 # Needs root (debootstrap, chroot, bind mounts), installs debootstrap from Debian when missing.
 # The chroot shares this machine's network: it sees the package registries and whatever listens
@@ -113,9 +113,10 @@ in_root() {
 }
 
 # A long-running command (`npm start`): up when the banner shows and it is still running 20 s
-# later; then stopped as a supervisor would, with SIGTERM to the process group.
+# later; then stopped as a supervisor or `timeout` would, with SIGTERM to npm alone, after which
+# no process may be left in the root.
 run_until_up() {
-  local cmd=$1 log=$2 pid deadline
+  local cmd=$1 log=$2 pid deadline npm
   : >"$log"
   setsid bash -c "$(declare -f in_root); root='$root'; in_root $(printf %q "$cmd")" >"$log" 2>&1 &
   pid=$!
@@ -127,7 +128,8 @@ run_until_up() {
   done
   sleep 20
   kill -0 "$pid" 2>/dev/null || { echo "fresh-root: came up, then exited" >>"$log"; return 1; }
-  kill -TERM -- "-$pid"
+  npm=$(for p in $(inside); do tr '\0' ' ' <"/proc/$p/cmdline" | grep -q '^npm start' && echo "$p"; done | head -n 1)
+  if [ -n "$npm" ]; then kill -TERM "$npm"; else kill -TERM -- "-$pid"; fi
   for _ in $(seq 1 20); do [ -z "$(inside)" ] && break; sleep 0.5; done
   if [ -n "$(inside)" ]; then
     echo "fresh-root: still running 10 s after SIGTERM:" >>"$log"

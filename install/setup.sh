@@ -20,7 +20,8 @@ for cmd in "${!need[@]}"; do
 done
 
 if [ ${#missing[@]} -gt 0 ]; then
-  pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  pkgs=${missing[*]}
   if [ "$(id -u)" -eq 0 ]; then
     as_root=()
   elif command -v sudo >/dev/null 2>&1; then
@@ -30,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: run this script as root, or: apt-get install -y --no-install-recommends $pkgs" >&2
     exit 1
   fi
-  echo "setup: installing $pkgs(to build the SQLite store)"
+  echo "setup: installing $pkgs (to build the SQLite store)"
   log=$(mktemp /tmp/wardwatch-setup.XXXXXX)
   if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs >"$log" 2>&1; then
     # A fresh machine often has no package lists yet.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real servers the test suite talks to, from Debian's packages, when they are
 # missing. The tests start their own instances on free loopback ports with their own data
-# directories; the packaged daemons are never started by this script.
+# directories (PostgreSQL and MariaDB too: test/helpers/db-servers.ts); the packaged daemons are
+# never started by this script.
 set -euo pipefail
 
 # command → Debian package that provides it
@@ -22,13 +23,23 @@ declare -A need=(
   [ping]=iputils-ping
   [dcmqrscp]=dcmtk
   [prometheus-alertmanager]=prometheus-alertmanager
+  [curl]=curl
+  [kill]=procps
+  [pgrep]=procps
+  [initdb]=postgresql
+  [mariadb-install-db]=mariadb-server
+  [mariadbd]=mariadb-server
 )
+
+# A program on PATH or in the system directories, not a shell builtin (`kill` is one).
+installed() {
+  type -P "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ] || [ -x "/bin/$1" ] ||
+    compgen -G "/usr/lib/postgresql/*/bin/$1" >/dev/null # PostgreSQL's server programs, by version
+}
 
 missing=()
 for cmd in "${!need[@]}"; do
-  if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ] && [ ! -x "/usr/bin/$cmd" ]; then
-    missing+=("${need[$cmd]}")
-  fi
+  installed "$cmd" || missing+=("${need[$cmd]}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

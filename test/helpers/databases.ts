@@ -1,22 +1,25 @@
-// Databases of their own on the PostgreSQL and MariaDB servers of this machine, for probe tests:
-// a randomly named database (and, on MariaDB, a probe account limited to it), created for one
-// test and dropped afterwards. Nothing else on the servers is touched.
+// Databases of their own for probe tests, on the test file's own PostgreSQL and MariaDB servers
+// (db-servers.ts): a randomly named database (and, on MariaDB, a probe account limited to it),
+// created for one test and dropped afterwards.
 
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
+import { mariadbServer, postgresServer } from './db-servers.js';
 
 interface Teardown {
   teardown(fn: () => void | Promise<void>): void;
 }
 
-export const PG = { host: '127.0.0.1', port: Number(process.env.WARDWATCH_TEST_PG_PORT ?? 5432), user: 'postgres' };
-export const MARIADB = { host: '127.0.0.1', port: Number(process.env.WARDWATCH_TEST_MYSQL_PORT ?? 3306), user: 'root', password: '' };
+/** Where the servers listen: the ports are known once `tempPostgres`/`tempMariadb` has started them. */
+export const PG = { host: '127.0.0.1', port: 0, user: 'postgres' };
+export const MARIADB = { host: '127.0.0.1', port: 0, user: 'root', password: '' };
 
 const randomName = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`;
 
 /** A fresh PostgreSQL database; `setup` runs in it as the server's admin. */
 export async function tempPostgres(t: Teardown, setup: string[] = []): Promise<{ database: string }> {
+  PG.port = (await postgresServer()).port;
   const database = randomName('wardwatch_probe');
   const admin = new pg.Client({ ...PG, database: 'postgres' });
   await admin.connect();
@@ -57,6 +60,7 @@ export async function pgQuery(database: string, sql: string): Promise<unknown[]>
 
 /** A fresh MariaDB database and an account with a password that may only SELECT in it. */
 export async function tempMariadb(t: Teardown, setup: string[] = []): Promise<{ database: string; user: string; password: string }> {
+  MARIADB.port = (await mariadbServer()).port;
   const database = randomName('wardwatch_probe');
   const user = randomName('ww_probe');
   const password = `pw-${randomBytes(8).toString('hex')}`;

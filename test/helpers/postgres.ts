@@ -1,15 +1,15 @@
-// A database of its own on the PostgreSQL server of this machine (127.0.0.1:5432, trust auth):
+// A database of its own on the test file's PostgreSQL server (db-servers.ts, trust auth):
 // created with a random name for one test, dropped afterwards (connections closed first).
-// Nothing else on the server is touched.
 
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-
-export const POSTGRES_ADMIN = process.env.WARDWATCH_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+import { postgresServer } from './db-servers.js';
 
 export async function tempDatabase(t: { teardown(fn: () => void | Promise<void>): void }): Promise<string> {
+  const server = await postgresServer();
+  const adminUrl = `postgres://${server.user}@${server.host}:${server.port}/postgres`;
   const name = `wardwatch_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
+  const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${name}`);
@@ -17,7 +17,7 @@ export async function tempDatabase(t: { teardown(fn: () => void | Promise<void>)
     await admin.end();
   }
   t.teardown(async () => {
-    const c = new pg.Client({ connectionString: POSTGRES_ADMIN });
+    const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
     try {
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -25,7 +25,7 @@ export async function tempDatabase(t: { teardown(fn: () => void | Promise<void>)
       await c.end();
     }
   });
-  const url = new URL(POSTGRES_ADMIN);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
 }

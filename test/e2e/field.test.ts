@@ -10,24 +10,25 @@
 //   core switch down   core-sw-1 dies: everything behind it loses its connection within 1 s
 //                      (Wills at once), the probe's pings of it fail from 20 s on
 //   database drill     `wardwatch drill database-down` against this correlator
-//   broker restart     Mosquitto stopped (SIGTERM) and started again with the fleet connected
+//   broker restart     Mosquitto stopped (SIGTERM) and started again with the fleet connected,
+//                      at once and after 10 s
 
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultAgentId } from '../../agent/config/load.js';
 import type { CheckResult } from '../../protocol/schema.js';
 import { startCli, type CliProcess } from '../helpers/cli.js';
 import { adaptExample } from '../helpers/examples.js';
-import { describeIncidents, startFieldCorrelator, type FieldCorrelator } from '../helpers/field.js';
+import { describeIncidents, startFieldCorrelator, type FieldCorrelator, type Recorded } from '../helpers/field.js';
 import { LiveFleet, type LiveAgentSpec } from '../helpers/live-fleet.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
 import { eventually, sleep, tmpDir, type Teardown } from '../helpers/tmp.js';
 
-// The three faults are independent (each its own broker, correlator and fleet) and mostly
+// The faults are independent (each its own broker, correlator and fleet) and mostly
 // waiting on real windows: run them side by side.
-t.jobs = 3;
+t.jobs = 4;
 
 const SETTLE_MS = 10_000;
 const TERMINALS_PER_FLOOR = 20;
@@ -185,8 +186,8 @@ t.test('database drill: one incident, one ticket, one message on the drill chann
   const opened = s.correlator.messages('drill', 'ticket.opened');
   const firstPageMs = (opened[0]?.at ?? NaN) - faultAt;
   const incidents = s.correlator.incidents();
-  t.comment(`database drill: first page ${seconds(firstPageMs)} after the drill started\n${describeIncidents(incidents)}`);
-  t.comment(JSON.stringify(incidents[0]?.evidence.map((e) => [new Date(e.at).toISOString().slice(11, 23), e.event, e.alert, e.detail]), null, 1)); // DEBUG
+  const pagedAt = (opened[0]?.json as { data?: { priority?: string } } | undefined)?.data?.priority;
+  t.comment(`database drill: first page (${pagedAt}) ${seconds(firstPageMs)} after the drill command started\n${describeIncidents(incidents)}`);
   t.equal(code, 0, code === 0 ? 'the drill\'s response chain worked' : drill.output());
   t.equal(incidents.length, 1, 'exactly one incident ever opened');
   t.equal(incidents[0]?.root, 'drill-his-db', 'about the database host');
@@ -196,7 +197,7 @@ t.test('database drill: one incident, one ticket, one message on the drill chann
   t.same(s.correlator.hooks.violations, []);
 });
 
-t.test('broker restart: agents reconnect and re-announce, at most one incident', async (t) => {
+async function brokerRestart(t: Test, downMs: number): Promise<void> {
   const specs = fleetSpecs();
   const s = await scene(t, specs);
   const real = await realAgents(t, s, { terminalChecks: false });
@@ -204,13 +205,14 @@ t.test('broker restart: agents reconnect and re-announce, at most one incident',
   t.teardown(stopPings);
   await steady(s, specs.length + 2);
 
-  const births = () => s.fleet.agents.reduce((n, a) => n + a.births, 0);
-  const before = births();
+  const before = new Map(s.fleet.agents.map((a) => [a, a.births]));
+  const allBack = () => s.fleet.agents.every((a) => a.connected && a.births > (before.get(a) ?? 0));
   const stopAt = Date.now();
   await s.broker.stop('SIGTERM');
+  await sleep(downMs);
   await s.broker.start();
   const upAt = Date.now();
-  await eventually(() => births() - before === specs.length && s.fleet.connectedCount === specs.length, 60_000, 'every simulated agent back with a new session');
+  await eventually(allBack, 60_000, 'every simulated agent back with a new session');
   const backMs = Date.now() - upAt;
   await Promise.all(Object.values(real).map((a) => a.waitFor(/connected to broker[\s\S]*connected to broker/, 60_000)));
   await eventually(() => s.correlator.online() === specs.length + 2, 30_000, 'every agent online again in the store');
@@ -219,8 +221,23 @@ t.test('broker restart: agents reconnect and re-announce, at most one incident',
 
   const incidents = s.correlator.incidents();
   const pages = s.correlator.messages('page', 'ticket.opened');
+  const seen = s.correlator.recorded().filter((r) => r.at >= stopAt);
+  const links = seen.filter((r) => r.link).map((r) => `${r.link} at +${seconds(r.at - stopAt)}`);
+  const all = s.correlator.recorded();
+  const state = (r: Recorded) => r.message?.kind === 'state';
+  // The session each agent had when the broker stopped: only a Will of that session means it was lost.
+  const sessionAtStop = new Map(all.filter((r) => r.at < stopAt && state(r) && r.message?.online).map((r) => [r.message?.agent, r.message?.session]));
+  const reborn = seen.filter((r) => state(r) && r.message?.online === true);
+  const bornAt = new Map<string | undefined, number>();
+  for (const r of reborn) if (!bornAt.has(r.message?.agent)) bornAt.set(r.message?.agent, r.at);
+  const wills = seen.filter((r) => state(r) && r.message?.online === false && r.message.session === sessionAtStop.get(r.message.agent));
+  const lost = new Set(wills.map((r) => r.message?.agent));
+  const early = new Set(wills.filter((r) => r.at < (bornAt.get(r.message?.agent) ?? Infinity)).map((r) => r.message?.agent));
+  const lastBirth = Math.max(...bornAt.values());
   t.comment(
-    `broker restart: broker down ${seconds(upAt - stopAt)}; the fleet back with new sessions ${seconds(backMs)} after; ${incidents.length} incident(s), ${pages.length} page(s)` +
+    `broker restart, down ${seconds(downMs)}: broker down ${seconds(upAt - stopAt)}; the correlator's link ${links.join(', ') || 'never seen down'}; ` +
+      `Wills of ${lost.size} agents' live sessions reached it (${wills.length} messages; ${early.size} agents' before their new birth), the last new birth +${seconds(lastBirth - stopAt)}; the simulated fleet back with new sessions ${seconds(backMs)} after the start; ` +
+      `${incidents.length} incident(s), ${pages.length} page(s)` +
       (pages[0] ? `, the first ${seconds(pages[0].at - stopAt)} after the stop` : '') +
       (incidents.length ? `\n${describeIncidents(incidents)}` : ''),
   );
@@ -229,4 +246,10 @@ t.test('broker restart: agents reconnect and re-announce, at most one incident',
   t.ok(pages.length <= 1, 'at most one page');
   if (incidents[0]) t.equal(incidents[0].root, 'monitoring-path', 'if any, about the monitoring path');
   t.same(s.correlator.hooks.violations, []);
-});
+}
+
+t.test('broker restart (stopped and started at once): agents reconnect and re-announce, at most one incident', (t) => brokerRestart(t, 0));
+
+// Down long enough that the agents' backoff brings them back after the correlator: the Wills it
+// finds queued in its session come before the births, and wait the link grace for them.
+t.test('broker restart (down 10 s): agents reconnect and re-announce, at most one incident', (t) => brokerRestart(t, 10_000));

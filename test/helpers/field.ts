@@ -5,7 +5,7 @@
 // resolved and merged ones), tickets, and "opened" messages, the pages people get.
 
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Incident } from '../../correlator/correlate/incident.js';
 import { startCli, type CliProcess } from './cli.js';
@@ -14,6 +14,13 @@ import { must, startReceiver, type Received, type Receiver } from './http-receiv
 import { freePort } from './ports.js';
 
 export const FIELD_TOKEN = 'field-operator-token-0123456789abcdef';
+
+export interface Recorded {
+  at: number;
+  link?: 'up' | 'down';
+  topic?: string;
+  message?: { kind?: string; agent?: string; online?: boolean; reason?: string; session?: number };
+}
 
 export interface FieldCorrelator {
   dir: string;
@@ -24,6 +31,8 @@ export interface FieldCorrelator {
   /** Every incident the store holds, in the order opened, with evidence. */
   incidents(): Incident[];
   tickets(): Promise<Array<{ ref: string; state: string; priority: string; title: string; drill: string | null }>>;
+  /** What the correlator took in, as recorded for replay: messages (decoded) and link changes. */
+  recorded(): Recorded[];
   /** Agents the store has online. */
   online(): number;
   /** Messages that arrived at a route ("page" for real routes, "drill" for the drill channel). */
@@ -43,6 +52,7 @@ export async function startFieldCorrelator(t: { teardown(fn: () => void | Promis
     `broker: { url: "${brokerUrl}", client_id: wardwatch-correlator }
 sites: [main]
 store: { sqlite: wardwatch.db }
+record: input.jsonl
 rules: ${SHIPPED_RULES}
 topology: ${EXAMPLE_TOPOLOGY}
 tick: 1s
@@ -81,6 +91,23 @@ api:
       } finally {
         db.close();
       }
+    },
+    recorded() {
+      const file = join(dir, 'input.jsonl');
+      if (!existsSync(file)) return [];
+      return readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => {
+          const r = JSON.parse(l) as { at: number; link?: 'up' | 'down'; topic?: string; payload?: string };
+          let message: Recorded['message'];
+          try {
+            message = r.payload ? (JSON.parse(r.payload) as Recorded['message']) : undefined;
+          } catch {
+            message = undefined;
+          }
+          return { at: r.at, ...(r.link ? { link: r.link } : {}), ...(r.topic ? { topic: r.topic } : {}), ...(message ? { message } : {}) };
+        });
     },
     online() {
       const db = new Database(join(dir, 'wardwatch.db'), { readonly: true, fileMustExist: true });

@@ -111,7 +111,8 @@ export class LiveAgent {
     const delay = backoffDelay(this.attempt++, 1_000, 60_000);
     this.retry = setTimeout(() => {
       client.end(true);
-      this.connect().catch(() => this.closed(this.client as MqttClient));
+      // A refused attempt closes its client, which schedules the next one.
+      this.connect().catch(() => undefined);
     }, delay);
   }
 

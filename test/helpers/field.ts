@@ -35,8 +35,8 @@ export interface FieldCorrelator {
   recorded(): Recorded[];
   /** Agents the store has online. */
   online(): number;
-  /** Messages that arrived at a route ("page" for real routes, "drill" for the drill channel). */
-  messages(route: 'page' | 'drill', type?: string): Received[];
+  /** Messages that arrived at a route ("page" for real routes, "drill" for the drill channel; both when not given). */
+  messages(route?: 'page' | 'drill', type?: string): Received[];
 }
 
 export async function startFieldCorrelator(t: { teardown(fn: () => void | Promise<void>): void }, dir: string, brokerUrl: string): Promise<FieldCorrelator> {
@@ -68,7 +68,7 @@ notify:
   channels:
     page: { type: webhook, url: "${hooks.url}/page" }
     drill-room: { type: webhook, url: "${hooks.url}/drill" }
-  routes: { P1: all, P2: [page], P3: [page], P4: [page] }
+  routes: { P1: [page], P2: [page], P3: [page], P4: [page] }
   drill: { channels: [drill-room] }
 api:
   listen: 127.0.0.1:${apiPort}
@@ -122,7 +122,7 @@ api:
       return ((await r.json()) as { tickets: Array<{ ref: string; state: string; priority: string; title: string; drill: string | null }> }).tickets;
     },
     messages(route, type) {
-      return hooks.requests.filter((r) => r.path === `/${route}` && (type === undefined || (r.json as { type?: string } | undefined)?.type === type));
+      return hooks.requests.filter((r) => (route === undefined || r.path === `/${route}`) && (type === undefined || (r.json as { type?: string } | undefined)?.type === type));
     },
   };
 }

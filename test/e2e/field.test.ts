@@ -63,6 +63,11 @@ t.test('core switch down: one incident at core-sw-1, one ticket, one page', asyn
   t.equal(tickets.length, 1, 'one ticket');
   t.equal(s.correlator.messages(undefined, 'ticket.opened').length, 1, 'one "opened" message at the receiver');
   t.equal(s.correlator.messages('page', 'ticket.opened').length, 1, 'on the real route');
+  const page = (first?.json as { type?: string; data?: { priority?: string; title?: string } } | undefined) ?? {};
+  t.comment(`core switch down: the page: ${page.type} ${page.data?.priority} ${page.data?.title}`);
+  t.equal(page.type, 'ticket.opened', 'the first message is the opening page');
+  t.match(page.data?.title ?? '', /core-sw-1/, 'the page names the core switch');
+  t.equal(page.data?.priority, inc?.priority, 'at the incident\'s priority');
   t.ok(firstPageMs <= SETTLE_MS + 5_000, `the first page within the settling window and a few seconds (${seconds(firstPageMs)})`);
   t.same(s.correlator.hooks.violations, []);
 });
@@ -87,6 +92,10 @@ t.test('database drill: one incident, one ticket, one message on the drill chann
   t.equal(incidents[0]?.root, 'drill-his-db', 'about the database host');
   t.equal((await s.correlator.tickets()).length, 1, 'one ticket');
   t.equal(opened.length, 1, 'one "opened" message, on the drill channel');
+  // The probe's check of the host (P3) opens the incident at once (the host has nothing upstream);
+  // the host's Will (server-offline, P2), held for its settling window, is pulled in at the same
+  // instant, but the priority is settled before that and raised only at the next tick.
+  t.equal(pagedAt, incidents[0]?.priority, 'the opening page at the incident\'s priority', { todo: 'correlator: alerts pulled into a new incident raise its priority a tick after the "opened" decision' });
   t.comment(`database drill: messages on the drill channel: ${s.correlator.messages('drill').map((r) => `${(r.json as { type?: string }).type} ${(r.json as { data?: { priority?: string } }).data?.priority}`).join(', ')}`);
   t.equal(s.correlator.messages('page').length, 0, 'nobody on the real routes paged');
   t.same(s.correlator.hooks.violations, []);

@@ -9,11 +9,12 @@
 //
 //   core switch down   core-sw-1 dies: everything behind it loses its connection within 1 s
 //                      (Wills at once), the probe's pings of it fail from 20 s on
-//   database drill     `wardwatch drill database-down` against this correlator
+//   drills             `wardwatch drill database-down` and `core-switch-down` against this
+//                      correlator
 //   broker restart     Mosquitto stopped (SIGTERM) and started again with the fleet connected,
 //                      at once and after 10 s
 
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { defaultAgentId } from '../../agent/config/load.js';
 import { startCli } from '../helpers/cli.js';
 import { describeIncidents } from '../helpers/field.js';
@@ -22,7 +23,7 @@ import { eventually, sleep } from '../helpers/tmp.js';
 
 // The faults are independent (each its own broker, correlator and fleet) and mostly
 // waiting on real windows: run them side by side.
-t.jobs = 4;
+t.jobs = 5;
 
 t.test('core switch down: one incident at core-sw-1, one ticket, one page', async (t) => {
   const specs = fleetSpecs();
@@ -72,33 +73,47 @@ t.test('core switch down: one incident at core-sw-1, one ticket, one page', asyn
   t.same(s.correlator.hooks.violations, []);
 });
 
-t.test('database drill: one incident, one ticket, one message on the drill channel', async (t) => {
+/**
+ * A shipped drill against this correlator, with the fleet reporting; counted after the drill
+ * ends and a settling window and hold more, so nothing it left behind opens late.
+ */
+async function drill(t: Test, name: string, root: string): Promise<{ pagedAt: string | undefined; priority: string | undefined }> {
   const specs = fleetSpecs();
   const s = await scene(t, specs);
-  const stopPings = pinger(s.fleet, () => new Set());
-  t.teardown(stopPings);
+  t.teardown(pinger(s.fleet, () => new Set()));
   await steady(s, specs.length);
 
-  const faultAt = Date.now();
-  const drill = startCli(t, ['drill', 'database-down', '--broker', s.broker.url, '--api', s.correlator.api, '--token-file', s.correlator.tokenFile, '--wait', '45s'], { cwd: s.dir });
-  const code = await drill.exited;
+  const startedAt = Date.now();
+  const cli = startCli(t, ['drill', name, '--broker', s.broker.url, '--api', s.correlator.api, '--token-file', s.correlator.tokenFile, '--wait', '45s'], { cwd: s.dir });
+  const code = await cli.exited;
+  await sleep(SETTLE_MS + 15_000 + 5_000);
   const opened = s.correlator.messages('drill', 'ticket.opened');
-  const firstPageMs = (opened[0]?.at ?? NaN) - faultAt;
+  const firstPageMs = (opened[0]?.at ?? NaN) - startedAt;
   const incidents = s.correlator.incidents();
   const pagedAt = (opened[0]?.json as { data?: { priority?: string } } | undefined)?.data?.priority;
-  t.comment(`database drill: first page (${pagedAt}) ${seconds(firstPageMs)} after the drill command started\n${describeIncidents(incidents)}`);
-  t.equal(code, 0, code === 0 ? 'the drill\'s response chain worked' : drill.output());
+  const kinds = s.correlator.messages('drill').map((r) => `${(r.json as { type?: string }).type} ${(r.json as { data?: { priority?: string } }).data?.priority}`);
+  t.comment(`${name} drill: first page (${pagedAt}) ${seconds(firstPageMs)} after the drill command started; on the drill channel: ${kinds.join(', ')}\n${describeIncidents(incidents)}`);
+  t.equal(code, 0, code === 0 ? 'the drill\'s response chain worked' : cli.output());
   t.equal(incidents.length, 1, 'exactly one incident ever opened');
-  t.equal(incidents[0]?.root, 'drill-his-db', 'about the database host');
+  t.equal(incidents[0]?.root, root, `about ${root}`);
   t.equal((await s.correlator.tickets()).length, 1, 'one ticket');
   t.equal(opened.length, 1, 'one "opened" message, on the drill channel');
+  t.equal(s.correlator.messages('page').length, 0, 'nobody on the real routes paged');
+  t.same(s.correlator.hooks.violations, []);
+  return { pagedAt, priority: incidents[0]?.priority };
+}
+
+t.test('database drill: one incident, one ticket, one message on the drill channel', async (t) => {
+  const { pagedAt, priority } = await drill(t, 'database-down', 'drill-his-db');
   // The probe's check of the host (P3) opens the incident at once (the host has nothing upstream);
   // the host's Will (server-offline, P2), held for its settling window, is pulled in at the same
   // instant, but the priority is settled before that and raised only at the next tick.
-  t.equal(pagedAt, incidents[0]?.priority, 'the opening page at the incident\'s priority', { todo: 'correlator: alerts pulled into a new incident raise its priority a tick after the "opened" decision' });
-  t.comment(`database drill: messages on the drill channel: ${s.correlator.messages('drill').map((r) => `${(r.json as { type?: string }).type} ${(r.json as { data?: { priority?: string } }).data?.priority}`).join(', ')}`);
-  t.equal(s.correlator.messages('page').length, 0, 'nobody on the real routes paged');
-  t.same(s.correlator.hooks.violations, []);
+  t.equal(pagedAt, priority, 'the opening page at the incident\'s priority', { todo: 'correlator: alerts pulled into a new incident raise its priority a tick after the "opened" decision' });
+});
+
+t.test('core switch drill: one incident, one ticket, one message on the drill channel', async (t) => {
+  const { pagedAt, priority } = await drill(t, 'core-switch-down', 'drill-core-sw');
+  t.equal(pagedAt, priority, 'the opening page at the incident\'s priority');
 });
 
 t.test('broker restart (stopped and started at once): agents reconnect and re-announce, at most one incident', (t) => brokerRestart(t, 0));

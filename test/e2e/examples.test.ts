@@ -13,37 +13,14 @@ import { defaultAgentId } from '../../agent/config/load.js';
 import { loadTopology } from '../../correlator/topology/load.js';
 import type { Incident } from '../../correlator/correlate/incident.js';
 import { ROOT, startCli, type CliProcess } from '../helpers/cli.js';
+import { adaptExample, EXAMPLE_TOPOLOGY, EXAMPLES, PROBE_SECRETS } from '../helpers/examples.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
 import { eventually, tmpDir } from '../helpers/tmp.js';
 
-const EXAMPLES = join(ROOT, 'install', 'examples');
-const TOPOLOGY = join(ROOT, 'rules', 'examples', 'hospital.topology.yaml');
+const TOPOLOGY = EXAMPLE_TOPOLOGY;
 const TOKEN = 'examples-operator-token-0123456789abcdef';
-// What the probe example reads from its environment (its systemd unit's EnvironmentFile).
-const PROBE_SECRETS = {
-  WARDWATCH_BROKER_PASSWORD: 'not-used-by-the-test-broker',
-  WARDWATCH_SNMP_AUTH: 'auth-secret-1234',
-  WARDWATCH_SNMP_PRIV: 'priv-secret-1234',
-  WARDWATCH_SNMP_COMMUNITY: 'public-test',
-  WARDWATCH_TRAP_COMMUNITY: 'trap-test',
-  WARDWATCH_DB_PROBE_PASSWORD: 'db-secret',
-};
-
-/** An example file with only what must differ here changed; the rest is the shipped text. */
-function adapt(name: string, dir: string, brokerUrl: string, change: (doc: ReturnType<typeof parseDocument>) => void = () => undefined): string {
-  const doc = parseDocument(readFileSync(join(EXAMPLES, name), 'utf8'));
-  doc.setIn(['broker', 'url'], brokerUrl);
-  doc.deleteIn(['broker', 'password']);
-  doc.deleteIn(['broker', 'tls']);
-  const data = join(dir, `${name}.data`);
-  mkdirSync(data);
-  doc.setIn(['data_dir'], data);
-  change(doc);
-  const path = join(dir, name);
-  writeFileSync(path, doc.toString());
-  return path;
-}
+const adapt = adaptExample;
 
 function probeNodes(): string[] {
   const doc = parseDocument(readFileSync(join(EXAMPLES, 'probe.yaml'), 'utf8')).toJS() as { checks: Array<{ node?: string; targets?: Array<{ node?: string }>; nodes?: Record<string, string> }> };

@@ -75,8 +75,12 @@ export async function startCorrelator(config: CorrelatorConfig, log: Logger, opt
   });
 
   const metricsServer = config.metrics?.enabled ? await serveCorrelatorMetrics(config.metrics, metrics.registry, log) : undefined;
+  let linkUp: boolean | undefined;
   const subscriber = subscribe(config, (topic, payload) => pipeline.message(topic, payload), log, (up) => {
     metrics.brokerConnected.set(up ? 1 : 0);
+    // Every failed reconnect attempt closes again: only a change is news to the engine.
+    if (up === linkUp) return;
+    linkUp = up;
     void pipeline.link(up);
   });
   const ticker = setInterval(() => void pipeline.tick(), config.tickMs);

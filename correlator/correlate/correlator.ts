@@ -425,6 +425,7 @@ export class Correlator {
         const incident = this.openSuspected(suspect, alert, at, out);
         this.join(incident, alert, 'symptom', at, out);
         this.pullIn(incident, at, out);
+        this.settleOpened(incident, at);
         return;
       }
       const bound = heldSince + this.settleMs + this.holdMs;
@@ -848,7 +849,25 @@ export class Correlator {
       for (const other of this.open.values()) if (other !== incident && this.topology.redundantBelow(other.root).some((r) => below.includes(r))) this.dirty.add(other.id);
     }
     out.push({ type: 'incident.opened', incident, reason: `alert ${alert.rule} on ${alert.node}` });
-    if (effectOf(alert) !== 'local') this.pullIn(incident, at, out);
+    if (effectOf(alert) !== 'local') {
+      this.pullIn(incident, at, out);
+      this.settleOpened(incident, at);
+    }
+  }
+
+  /**
+   * An incident that took in alerts held for it as it opened: its priority now, not at the next
+   * tick, so the ticket and the first page carry the priority of what is already known.
+   */
+  private settleOpened(incident: Incident, at: number): void {
+    if (incident.alerts.length <= 1) return;
+    const before = incident.priority;
+    const reason = incident.priorityReason;
+    this.settlePriority(incident, at);
+    if (incident.priority > before) {
+      incident.priority = before;
+      incident.priorityReason = reason;
+    }
   }
 
   /** Alerts waiting downstream of a newly placed root (or checking it) join it now, not at their window's end. */

@@ -312,3 +312,21 @@ t.test('a replayed backlog never joins the live incident of its node', async (t)
   e.handle(msg(T0 + 4_000, metrics('lis-app-01', 51, T0 - 600_000, [{ m: 'cpu', tags: { cpu: '3' }, fields: { usage_percent: 99 } }])));
   t.equal(e.openIncidents()[0]!.alerts.length, rules2, 'the backlog alert waits for fresh data instead of joining');
 });
+
+t.test('an incident that takes in held alerts as it opens has their priority at once, not a tick later', async (t) => {
+  const rules = rulesFrom(`rules:
+  - { id: server-offline, kind: offline, title: "{node} is not reporting", priority: P2, after: 3 }
+  - { id: check-failing, kind: threshold, title: "{check} failing on {node}", priority: P3, metric: check.status_level, op: ">=", value: 2, effect: outage }
+`);
+  const e = new Engine(rules, { topology: topologyFrom('nodes:\n  - { id: db-01, kind: database }\n'), settleMs: 10_000 });
+  const fleet = ['db-01', 'probe-01', ...ids('ws-1')];
+  fleet.forEach((id, i) => e.handle(msg(T0 + i, birth(id, 1, T0, { intervalS: 3600 }))));
+  // In a fleet this size an agent lost waits the settling window (it may be one of many) …
+  e.handle(msg(T0 + 1_000, will('db-01', 1, T0)));
+  t.same(e.waiting().map((w) => w.why), ['settling']);
+  // … and the probe's check of it opens the incident at once, taking the held offline alert in.
+  const out = e.handle(msg(T0 + 2_000, { v: 1, kind: 'events', agent: 'probe-01', site: 'main', seq: 2, ts: T0 + 2_000, events: [{ check: 'db', type: 'tcp', status: 'critical', node: 'db-01' }] }));
+  const opened = out.find((d) => d.type === 'incident.opened') as Extract<Decision, { type: 'incident.opened' }> | undefined;
+  t.equal(opened?.incident.alerts.length, 2);
+  t.equal(opened?.incident.priority, 'P2', 'the page goes out at P2, the offline rule’s priority');
+});

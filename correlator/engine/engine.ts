@@ -49,9 +49,9 @@ export class Engine {
   private topo: Topology;
   private now = 0;
   private lastEvaluatorTick = -Infinity;
-  /** Arrival of the latest message from each agent, and of the latest check result about each other node. */
+  /** Arrival of the latest message from each agent (heard), and of any data about each node (seen). */
   private readonly heard = new Map<string, number>();
-  private readonly checked = new Map<string, number>();
+  private readonly seen = new Map<string, number>();
   /** While the broker link is down nothing arrives: silence then proves nothing about agents. */
   private linkDownAt: number | undefined;
   /** Data messages dropped as redeliveries (same agent, sequence number already processed). */
@@ -71,11 +71,7 @@ export class Engine {
     this.correlator = new Correlator(snapshot?.incidents, this.topo, {
       ...opts,
       heard: (n) => this.heard.get(n),
-      lastSeen: (n) => {
-        const a = this.heard.get(n);
-        const c = this.checked.get(n);
-        return a === undefined ? c : c === undefined ? a : Math.max(a, c);
-      },
+      lastSeen: (n) => this.seen.get(n),
       fleetSize: () => this.fleet.agents.size,
     });
     this.correlator.adopt(this.firingAlerts());
@@ -176,10 +172,14 @@ export class Engine {
           else if (!after && before !== undefined && m.reason === 'retired') {
             out.push({ type: 'agent.retired', agent: { id: m.agent, site: m.site, online: false, session: m.session, labels: {}, intervalMs: 0, lastSeenAt: at, lastTs: m.ts, lastSeq: m.seq }, at });
           }
-          if (m.online) this.heard.set(m.agent, at);
+          if (m.online) {
+            this.heard.set(m.agent, at);
+            this.seen.set(m.agent, at);
+          }
         } else {
           this.heard.set(m.agent, at);
-          if (m.kind === 'events') for (const e of m.events) if (e.node && e.node !== m.agent) this.checked.set(e.node, at);
+          this.seen.set(m.agent, at);
+          if (m.kind === 'events') for (const e of m.events) if (e.node && e.node !== m.agent) this.seen.set(e.node, at);
           if (!this.topo.node(m.agent)) this.topo.ensure(m.agent, { site: m.site });
           changes = this.evaluator.onMetrics(m.kind === 'metrics' ? m : eventsAsMetrics(m), at);
         }

@@ -22,13 +22,12 @@ export const TOLERANCE_MS = 5_000;
 const WINDOW = 16;
 const WINDOW_MS = 10 * 60_000;
 
-interface Observation {
-  at: number;
-  delay: number;
-}
-
 export class ClockEstimate {
-  private readonly recent: Observation[] = [];
+  // The recent arrivals as a ring of plain numbers: one per message per agent, so no object each.
+  private readonly at = new Float64Array(WINDOW);
+  private readonly delay = new Float64Array(WINDOW);
+  private start = 0;
+  private count = 0;
 
   /**
    * @param offsetMs correlator clock minus agent clock: add it to an agent timestamp. Starts at
@@ -40,14 +39,24 @@ export class ClockEstimate {
   /** One message from the agent: `at` on the correlator's clock, `ts` on the agent's. Returns the estimate. */
   observe(at: number, ts: number): number {
     const delay = at - ts;
-    while (this.recent.length > 0 && ((this.recent[0] as Observation).at < at - WINDOW_MS || this.recent.length >= WINDOW)) this.recent.shift();
+    while (this.count > 0 && ((this.at[this.start] as number) < at - WINDOW_MS || this.count >= WINDOW)) {
+      this.start = (this.start + 1) % WINDOW;
+      this.count--;
+    }
     if (delay <= this.offsetMs) this.offsetMs = delay;
     else {
       let best = Infinity;
-      for (const o of this.recent) if (at - o.at >= CONFIRM_MS && Math.abs(o.delay - delay) <= TOLERANCE_MS && o.delay < best) best = o.delay;
+      for (let k = 0; k < this.count; k++) {
+        const i = (this.start + k) % WINDOW;
+        const d = this.delay[i] as number;
+        if (at - (this.at[i] as number) >= CONFIRM_MS && Math.abs(d - delay) <= TOLERANCE_MS && d < best) best = d;
+      }
       if (best !== Infinity) this.offsetMs = Math.min(delay, best);
     }
-    this.recent.push({ at, delay });
+    const end = (this.start + this.count) % WINDOW;
+    this.at[end] = at;
+    this.delay[end] = delay;
+    this.count++;
     return this.offsetMs;
   }
 

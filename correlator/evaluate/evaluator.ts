@@ -215,15 +215,21 @@ export class Evaluator implements AlertIndex {
           if (rule.group(topo ? { ...topo.labels, ...labels } : labels)) this.latest.set(rule.id, `${node}|${series}`, value, at);
           continue;
         }
-        const c = this.sample(rule, value, { node, series, site: agent.site, labels, ts, at, agent: agent.id, history, metric: field === rule.field ? rule.metric : `${sample.m}.${field}`, ...(targets?.has(sample) ? { check: this.resolveTarget(targets.get(sample) as CheckTarget) } : {}) });
-        if (c.length > 0) changes.push(...c);
+        const id = alertId(rule.id, node, series);
+        // The common case, a healthy series of a threshold rule: nothing to keep, nothing to
+        // build (not even the facts below: this runs for every sample of every matching rule).
+        if (rule.kind === 'threshold' && !COMPARE[rule.op](value, rule.value) && !this.series.has(id)) continue;
+        const facts: SampleFacts = { node, series, site: agent.site, labels, ts, at, agent: agent.id, history, metric: field === rule.field ? rule.metric : `${sample.m}.${field}` };
+        const target = targets?.get(sample);
+        if (target) facts.check = this.resolveTarget(target);
+        const c = this.sample(rule, id, value, facts);
+        for (const change of c) changes.push(change);
       }
     }
   }
 
-  private sample(rule: MetricRule, value: number, facts: SampleFacts): AlertChange[] {
-    const { node, series, site, labels, ts, at } = facts;
-    const id = alertId(rule.id, node, series);
+  private sample(rule: MetricRule, id: string, value: number, facts: SampleFacts): AlertChange[] {
+    const { node, site, labels, ts, at } = facts;
     // Presence is about data reaching the correlator, so a backlog counts too (arrival time).
     if (rule.kind === 'absence') return this.seen(id, node, site, labels, at);
     let s = this.series.get(id);

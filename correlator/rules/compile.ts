@@ -12,7 +12,7 @@ import { closest, loadYamlFile, type FileError, type SourceFile } from '../../co
 import { lookupMetric, measurement, metricNames } from '../../protocol/metrics.js';
 import { ruleFileSchema, type RateRuleSpec, type RuleFile, type RuleSpec, type ThresholdRuleSpec } from './schema.js';
 import { runbookProblem } from './runbook-refs.js';
-import { compileSelector, selectorProblems } from './selector.js';
+import { compileSelector, selectorProblems } from '../topology/selector.js';
 import { DEFAULT_RETENTION_MS, type AggregateRule, type Effect, type MetricRule, type Persistence, type Rule, type RuleSet } from './types.js';
 
 export * from './types.js';

@@ -25,7 +25,7 @@ Examples:
     .action(
       action(async (dir: string, opts: { json?: boolean; topology?: string }) => {
         const { formatError } = await import('../../common/yaml-file.js');
-        const { checkRulesAgainstTopology } = await import('../../correlator/rules/check.js');
+        const { checkRulesAgainstTopology } = await import('../../correlator/rule-tools/check.js');
         const out = terminalOut();
         const result = checkRulesAgainstTopology(dir, opts.topology);
         if (opts.json) {
@@ -64,7 +64,7 @@ Examples:
     .action(
       action(async (files: string[]) => {
         const { formatError } = await import('../../common/yaml-file.js');
-        const { runRuleTests } = await import('../../correlator/rules/test-runner.js');
+        const { runRuleTests } = await import('../../correlator/rule-tools/test-runner.js');
         const out = terminalOut();
         let failed = 0;
         let passed = 0;

@@ -17,7 +17,7 @@ async function schemaFor(name: string): Promise<object | undefined> {
     case 'topology':
       return (await import('../../correlator/topology/schema.js')).topologyFileSchema;
     case 'rule-test':
-      return (await import('../../correlator/rules/test-schema.js')).ruleTestSchema;
+      return (await import('../../correlator/rule-tools/test-schema.js')).ruleTestSchema;
     case 'metrics':
       return (await import('../../protocol/schema.js')).metricsSchema;
     case 'state':

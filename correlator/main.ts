@@ -18,7 +18,7 @@ import { Recorder } from './ingest/recorder.js';
 import { watchFiles } from './config/watch.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
-import { createTicketStage, type TicketStage } from './ticket/stage.js';
+import { createTicketStage, type TicketStage } from './wiring/ticket-stage.js';
 
 export interface RunningCorrelator {
   readonly engine: Engine;

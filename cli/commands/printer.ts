@@ -1,4 +1,4 @@
-import { incidentPrinter } from '../../correlator/observe/printer.js';
+import { incidentPrinter } from '../../correlator/wiring/printer.js';
 import type { DecisionSink } from '../../correlator/ingest/pipeline.js';
 import { clockTime, paint, priorityColour, type Out } from '../output.js';
 

@@ -9,7 +9,7 @@ import { correlatorConfigSchema, type CorrelatorConfigFile } from './schema.js';
 import { resolveCorrelationSection, type CorrelationSettings } from '../engine/config.js';
 import { resolveMetricsSection, type MetricsEndpoint } from '../../common/metrics-http.js';
 import { checkInfluxSection, resolveInfluxSection, type InfluxSettings } from '../timeseries/config.js';
-import { checkTicketStage, resolveTicketStage, type TicketStageConfig } from '../ticket/sections.js';
+import { checkTicketStage, resolveTicketStage, type TicketStageConfig } from './ticket-sections.js';
 
 export interface CorrelatorConfig {
   broker: {

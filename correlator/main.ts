@@ -11,7 +11,7 @@ import { subscribe, type Subscriber } from './ingest/subscriber.js';
 import { createCorrelatorMetrics, type CorrelatorMetrics } from './observe/metrics.js';
 import { serveCorrelatorMetrics } from './observe/http.js';
 import { startTimeseries, type TimeseriesWriter } from './timeseries/index.js';
-import { loadRules } from './rules/compile.js';
+import { loadRules } from './rule-tools/load.js';
 import { loadTopology } from './topology/load.js';
 import { Topology } from './topology/topology.js';
 import { Recorder } from './ingest/recorder.js';

@@ -68,7 +68,7 @@ Examples:
     )
     .action(
       action(async (stream: string, opts: ReplayOptions) => {
-        const { loadRuleFiles, ruleFiles } = await import('../../correlator/rules/compile.js');
+        const { loadRuleFiles, ruleFiles } = await import('../../correlator/rule-tools/load.js');
         const { loadTopology } = await import('../../correlator/topology/load.js');
         const { Topology } = await import('../../correlator/topology/topology.js');
         const { Engine } = await import('../../correlator/engine/engine.js');

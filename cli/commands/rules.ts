@@ -98,7 +98,7 @@ Examples:
     .action(
       action(async (dir: string, opts: { json?: boolean }) => {
         const { formatError } = await import('../../common/yaml-file.js');
-        const { loadRules } = await import('../../correlator/rules/compile.js');
+        const { loadRules } = await import('../../correlator/rule-tools/load.js');
         const out = terminalOut();
         const result = loadRules(dir);
         if (!result.ok) {

@@ -3,12 +3,17 @@
 // A strict order also rules out cycles between folders. Tests (test/) are not cruised: they may
 // reach into any layer. `npm run deps:graph` draws the folder graph from this same file.
 
-/** Top level, lowest first. agent and correlator are side by side: neither imports the other. */
-const TOP = ['common', 'protocol', 'agent', 'correlator', 'dashboards', 'cli', 'bench'];
+/**
+ * Top level, lowest first. agent and correlator are side by side: neither imports the other.
+ * console/ (the web console, coming) has its own browser build and may import the API's types
+ * only; nothing imports it.
+ */
+const TOP = ['common', 'protocol', 'agent', 'correlator', 'console', 'dashboards', 'cli', 'bench'];
 
 /** correlator/, the pipeline's order; `main` stands for the files directly in correlator/. */
 const CORRELATOR = [
   'topology', // the hospital as a graph; label selectors
+  'discovery', // (coming) discovered links merged into the topology, drift from the declared one
   'rules', // the rule language, compiled (no file I/O)
   'evaluate', // samples → alerts
   'correlate', // alerts → incidents with a root cause
@@ -16,6 +21,7 @@ const CORRELATOR = [
   'ticket', // the ticket record, its lifecycle and fault report (pure, from decisions)
   'rule-tools', // rule files on disk: load, check against a topology, rule unit tests
   'observe', // the correlator's own Prometheus metrics
+  'cluster', // (coming) partitions and leases between correlator instances; the store implements its lease port
   'ingest', // MQTT in, engine step, commit, sinks
   'store', // SQLite / PostgreSQL behind one interface
   'timeseries', // InfluxDB writer (a sink)
@@ -31,11 +37,11 @@ const CORRELATOR = [
   'main',
 ];
 
-/** agent/, lowest first; `main` stands for the files directly in agent/. */
-const AGENT = ['platform', 'collect', 'checks', 'schedule', 'publish', 'observe', 'config', 'main'];
+/** agent/, lowest first; `main` stands for the files directly in agent/. `discover` (coming): SNMP tables (LLDP, bridge, interfaces). */
+const AGENT = ['platform', 'collect', 'checks', 'discover', 'schedule', 'publish', 'observe', 'config', 'main'];
 
 /** Pure core of the correlator: no file, socket or process access, no store, no network library. */
-const PURE = ['topology', 'rules', 'evaluate', 'correlate', 'engine', 'ticket'];
+const PURE = ['topology', 'discovery', 'rules', 'evaluate', 'correlate', 'engine', 'ticket'];
 
 const IO_MODULES = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'tls', 'dgram', 'dns', 'dns/promises', 'child_process', 'cluster', 'worker_threads', 'readline', 'os', 'inspector', 'repl'];
 const NETWORK_LIBRARIES = ['mqtt', 'aedes', 'pg', 'mysql2', 'tedious', 'better-sqlite3', 'fastify', 'influx', 'nodemailer', 'net-snmp', 'dcmjs-dimse', 'systeminformation', 'node-cron', 'prom-client'];

@@ -40,6 +40,9 @@ const CORRELATOR = [
 /** agent/, lowest first; `main` stands for the files directly in agent/. `discover` (coming): SNMP tables (LLDP, bridge, interfaces). */
 const AGENT = ['platform', 'collect', 'checks', 'discover', 'schedule', 'publish', 'observe', 'config', 'main'];
 
+/** cli/, lowest first: what every command uses, the bigger tools, the commands, the entry point. */
+const CLI = ['shared', 'up', 'enroll', 'drill', 'commands', 'main'];
+
 /** Pure core of the correlator: no file, socket or process access, no store, no network library. */
 const PURE = ['topology', 'discovery', 'rules', 'evaluate', 'correlate', 'engine', 'ticket'];
 
@@ -108,6 +111,7 @@ module.exports = {
     },
     ...layering('correlator', CORRELATOR),
     ...layering('agent', AGENT),
+    ...layering('cli', CLI),
     {
       name: 'pure-core-no-io',
       comment: 'The pure core (time is an argument) opens no file, socket or process.',

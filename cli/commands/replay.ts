@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../../common/errors.js';
 import { parseDuration } from '../../common/duration.js';
 import { SHIPPED_RULES } from '../../common/version.js';
-import { action } from '../run.js';
-import { terminalOut } from '../output.js';
+import { action } from '../shared/run.js';
+import { terminalOut } from '../shared/output.js';
 
 interface ReplayOptions {
   rules: string[];

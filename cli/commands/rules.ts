@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { SHIPPED_RULES } from '../../common/version.js';
-import { action } from '../run.js';
-import { paint, table, terminalOut } from '../output.js';
+import { action } from '../shared/run.js';
+import { paint, table, terminalOut } from '../shared/output.js';
 
 export function rulesCommand(program: Command): void {
   const rules = program.command('rules').description('check and list alert rules');

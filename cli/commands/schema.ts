@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.js';
-import { action } from '../run.js';
-import { terminalOut } from '../output.js';
+import { action } from '../shared/run.js';
+import { terminalOut } from '../shared/output.js';
 
 /** Every JSON Schema Wardwatch publishes, by name. */
 export const SCHEMA_NAMES = ['agent', 'correlator', 'rules', 'topology', 'rule-test', 'metrics', 'state', 'events'] as const;

@@ -16,7 +16,7 @@ import { withSpoolFields } from './publish/spool-fields.js';
 import { checkType } from './checks/registry.js';
 import { CheckRunner, schedule, type ScheduledCheck } from './checks/runner.js';
 import { startListeners } from './checks/listener.js';
-import { offsetFor, startInterval } from './schedule/interval.js';
+import { offsetFor, startInterval } from '../common/interval.js';
 import { AgentMetrics } from './observe/metrics.js';
 import { serveAgentMetrics } from './observe/http.js';
 

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { durationMs } from '../common/duration.js';
 import { Engine, type Decision } from '../correlator/engine/engine.js';
 import { buildRuleSet, type Rule } from '../correlator/rules/compile.js';
-import { compileSelector } from '../correlator/rules/selector.js';
+import { compileSelector } from '../correlator/topology/selector.js';
 import { buildTopology } from '../correlator/topology/load.js';
 import type { TopologyFile } from '../correlator/topology/schema.js';
 import type { EventsMessage, MetricsMessage, StateMessage } from '../protocol/schema.js';

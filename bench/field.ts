@@ -18,7 +18,7 @@
 
 import { parseArgs } from 'node:util';
 import { Engine, type Decision, type EngineInput } from '../correlator/engine/engine.js';
-import { loadRules } from '../correlator/rules/compile.js';
+import { loadRules } from '../correlator/rule-tools/load.js';
 import { loadTopology } from '../correlator/topology/load.js';
 import type { Message } from '../protocol/schema.js';
 

@@ -15,7 +15,7 @@ import { ticketsCommand } from './commands/tickets.js';
 import { silencesCommand } from './commands/silences.js';
 import { drillCommand } from './commands/drill.js';
 import { tokenCommand } from './commands/token.js';
-import { fail } from './run.js';
+import { fail } from './shared/run.js';
 
 const program = new Command('wardwatch')
   .description('Monitoring for hospital IT: agents → MQTT → correlator → one incident, one ticket per root cause.')

@@ -11,14 +11,14 @@ import { subscribe, type Subscriber } from './ingest/subscriber.js';
 import { createCorrelatorMetrics, type CorrelatorMetrics } from './observe/metrics.js';
 import { serveCorrelatorMetrics } from './observe/http.js';
 import { startTimeseries, type TimeseriesWriter } from './timeseries/index.js';
-import { loadRules } from './rules/compile.js';
+import { loadRules } from './rule-tools/load.js';
 import { loadTopology } from './topology/load.js';
 import { Topology } from './topology/topology.js';
 import { Recorder } from './ingest/recorder.js';
 import { watchFiles } from './config/watch.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
-import { createTicketStage, type TicketStage } from './ticket/stage.js';
+import { createTicketStage, type TicketStage } from './wiring/ticket-stage.js';
 
 export interface RunningCorrelator {
   readonly engine: Engine;

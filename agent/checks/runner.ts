@@ -6,7 +6,7 @@
 import { durationMs } from '../../common/duration.js';
 import { RateLimiter, type Logger } from '../../common/log.js';
 import type { CheckResult } from '../../protocol/schema.js';
-import { offsetFor, startInterval, type IntervalLoop } from '../schedule/interval.js';
+import { offsetFor, startInterval, type IntervalLoop } from '../../common/interval.js';
 import type { Check, CheckCommon, CheckOutcome } from './check.js';
 import { ms } from './check.js';
 import { RollingWindow } from './stats.js';

@@ -2,7 +2,7 @@
 // the light profile: no per-interface traffic, since "is it the network or the server" is
 // answered on a terminal by reachability checks, not by its own byte counters.
 
-import type { AgentConfig } from '../config/load.js';
+import type { Role } from '../../protocol/schema.js';
 import { agentSelfCollector } from './agent-self.js';
 import type { Collector } from './collector.js';
 import { cpuCollector } from './cpu.js';
@@ -17,7 +17,16 @@ export interface RegistryHooks {
   onTextfileProblem?: (p: TextfileProblem) => void;
 }
 
-export function createCollectors(config: AgentConfig, hooks: RegistryHooks): Collector[] {
+/** The config's `collect` section as the agent runs it. */
+export interface CollectSettings {
+  excludeFsTypes: readonly string[];
+  excludeMounts: readonly string[];
+  includeTmpfs: boolean;
+  excludeInterfaces: readonly string[];
+  textfileDir?: string;
+}
+
+export function createCollectors(config: { role: Role; collect: CollectSettings }, hooks: RegistryHooks): Collector[] {
   const c = config.collect;
   const collectors: Collector[] = [
     cpuCollector(),

@@ -8,21 +8,11 @@ import { deepFreeze } from '../../common/freeze.js';
 import { loadYamlFile, type FileError } from '../../common/yaml-file.js';
 import type { Role } from '../../protocol/schema.js';
 import type { CheckCommon } from '../checks/check.js';
+import type { CollectSettings } from '../collect/registry.js';
+import type { BrokerSettings } from '../publish/session.js';
 import { resolveSpoolSettings, type SpoolSettings } from '../publish/spool-settings.js';
 import { agentConfigSchema, type AgentConfigFile } from './schema.js';
 import { resolveMetricsSection, type MetricsEndpoint } from '../../common/metrics-http.js';
-
-export interface BrokerSettings {
-  url: string;
-  username?: string;
-  password?: string;
-  clientId: string;
-  keepaliveS: number;
-  protocolVersion: 4 | 5;
-  tls?: { ca?: string; cert?: string; key?: string; servername?: string };
-  /** Reconnect backoff bounds. */
-  reconnect?: { initialMs: number; maxMs: number };
-}
 
 export interface AgentConfig {
   id: string;
@@ -33,13 +23,7 @@ export interface AgentConfig {
   intervalMs: number;
   dataDir: string;
   spool: SpoolSettings;
-  collect: {
-    excludeFsTypes: readonly string[];
-    excludeMounts: readonly string[];
-    includeTmpfs: boolean;
-    excludeInterfaces: readonly string[];
-    textfileDir?: string;
-  };
+  collect: CollectSettings;
   /** Check blocks as validated; the runner builds checks from them. */
   checks: readonly CheckCommon[];
   log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };

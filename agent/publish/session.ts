@@ -10,11 +10,22 @@ import { redactUrl, type Logger } from '../../common/log.js';
 import { encode } from '../../protocol/encode.js';
 import type { EventsMessage, Inventory, MetricsMessage, StateMessage } from '../../protocol/schema.js';
 import { topicFor } from '../../protocol/topics.js';
-import type { BrokerSettings } from '../config/load.js';
 import { connectClient, type StreamOptions } from './connect.js';
 import type { Counters } from './counters.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
 import { Pacer } from './pacer.js';
+
+export interface BrokerSettings {
+  url: string;
+  username?: string;
+  password?: string;
+  clientId: string;
+  keepaliveS: number;
+  protocolVersion: 4 | 5;
+  tls?: { ca?: string; cert?: string; key?: string; servername?: string };
+  /** Reconnect backoff bounds. */
+  reconnect?: { initialMs: number; maxMs: number };
+}
 
 export interface SessionOptions {
   broker: BrokerSettings;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.js';
-import { action, guardProcess, processLogger, untilStopped } from '../run.js';
-import { terminalOut } from '../output.js';
+import { action, guardProcess, processLogger, untilStopped } from '../shared/run.js';
+import { terminalOut } from '../shared/output.js';
 
 export function agentCommand(program: Command): void {
   program

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.js';
-import { action, guardProcess, processLogger, untilStopped } from '../run.js';
-import { terminalOut } from '../output.js';
+import { action, guardProcess, processLogger, untilStopped } from '../shared/run.js';
+import { terminalOut } from '../shared/output.js';
 
 export function correlatorCommand(program: Command): void {
   program
@@ -24,7 +24,7 @@ Examples:
     .action(
       action(async (opts: { config: string; check?: boolean; print?: boolean }) => {
         const { loadCorrelatorConfig } = await import('../../correlator/config/load.js');
-        const { loadRules } = await import('../../correlator/rules/compile.js');
+        const { loadRules } = await import('../../correlator/rule-tools/load.js');
         const loaded = loadCorrelatorConfig(opts.config);
         if (!loaded.ok) throw UserError.fromFileErrors(`invalid correlator config ${opts.config}`, loaded.errors);
         const config = loaded.config;

@@ -7,9 +7,9 @@ import { join, resolve } from 'node:path';
 import { UserError } from '../../common/errors.js';
 import { parseDuration } from '../../common/duration.js';
 import { SHIPPED_RULES } from '../../common/version.js';
-import { action } from '../run.js';
-import { terminalOut } from '../output.js';
-import { withApiOptions, type ApiOptions } from './api-client.js';
+import { action } from '../shared/run.js';
+import { terminalOut } from '../shared/output.js';
+import { withApiOptions, type ApiOptions } from '../shared/api-client.js';
 
 interface DrillOptions extends ApiOptions {
   config?: string;

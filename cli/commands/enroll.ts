@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { action } from '../run.js';
-import { table, terminalOut } from '../output.js';
+import { action } from '../shared/run.js';
+import { table, terminalOut } from '../shared/output.js';
 
 interface EnrollOptions {
   pki: string;

@@ -5,8 +5,8 @@ import { UserError } from '../../common/errors.js';
 import { incidentRef } from '../../correlator/correlate/incident.js';
 import type { SqliteStore } from '../../correlator/store/sqlite.js';
 import { ticketRef } from '../../correlator/ticket/ticket.js';
-import { action } from '../run.js';
-import { dateTime, paint, priorityColour, table, terminalOut } from '../output.js';
+import { action } from '../shared/run.js';
+import { dateTime, paint, priorityColour, table, terminalOut } from '../shared/output.js';
 
 export const DEFAULT_STORE = './wardwatch-data/wardwatch.db';
 

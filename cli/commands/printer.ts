@@ -1,6 +1,6 @@
-import { incidentPrinter } from '../../correlator/observe/printer.js';
+import { incidentPrinter } from '../../correlator/wiring/printer.js';
 import type { DecisionSink } from '../../correlator/ingest/pipeline.js';
-import { clockTime, paint, priorityColour, type Out } from '../output.js';
+import { clockTime, paint, priorityColour, type Out } from '../shared/output.js';
 
 export function consolePrinter(out: Out): DecisionSink {
   return incidentPrinter((line) => out.line(line), {

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../../common/errors.js';
 import { parseDuration } from '../../common/duration.js';
 import { SHIPPED_RULES } from '../../common/version.js';
-import { action } from '../run.js';
-import { terminalOut } from '../output.js';
+import { action } from '../shared/run.js';
+import { terminalOut } from '../shared/output.js';
 
 interface ReplayOptions {
   rules: string[];
@@ -68,7 +68,7 @@ Examples:
     )
     .action(
       action(async (stream: string, opts: ReplayOptions) => {
-        const { loadRuleFiles, ruleFiles } = await import('../../correlator/rules/compile.js');
+        const { loadRuleFiles, ruleFiles } = await import('../../correlator/rule-tools/load.js');
         const { loadTopology } = await import('../../correlator/topology/load.js');
         const { Topology } = await import('../../correlator/topology/topology.js');
         const { Engine } = await import('../../correlator/engine/engine.js');

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { SHIPPED_RULES } from '../../common/version.js';
-import { action } from '../run.js';
-import { paint, table, terminalOut } from '../output.js';
+import { action } from '../shared/run.js';
+import { paint, table, terminalOut } from '../shared/output.js';
 
 export function rulesCommand(program: Command): void {
   const rules = program.command('rules').description('check and list alert rules');
@@ -25,7 +25,7 @@ Examples:
     .action(
       action(async (dir: string, opts: { json?: boolean; topology?: string }) => {
         const { formatError } = await import('../../common/yaml-file.js');
-        const { checkRulesAgainstTopology } = await import('../../correlator/rules/check.js');
+        const { checkRulesAgainstTopology } = await import('../../correlator/rule-tools/check.js');
         const out = terminalOut();
         const result = checkRulesAgainstTopology(dir, opts.topology);
         if (opts.json) {
@@ -64,7 +64,7 @@ Examples:
     .action(
       action(async (files: string[]) => {
         const { formatError } = await import('../../common/yaml-file.js');
-        const { runRuleTests } = await import('../../correlator/rules/test-runner.js');
+        const { runRuleTests } = await import('../../correlator/rule-tools/test-runner.js');
         const out = terminalOut();
         let failed = 0;
         let passed = 0;
@@ -98,7 +98,7 @@ Examples:
     .action(
       action(async (dir: string, opts: { json?: boolean }) => {
         const { formatError } = await import('../../common/yaml-file.js');
-        const { loadRules } = await import('../../correlator/rules/compile.js');
+        const { loadRules } = await import('../../correlator/rule-tools/load.js');
         const out = terminalOut();
         const result = loadRules(dir);
         if (!result.ok) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.js';
-import { action } from '../run.js';
-import { terminalOut } from '../output.js';
+import { action } from '../shared/run.js';
+import { terminalOut } from '../shared/output.js';
 
 /** Every JSON Schema Wardwatch publishes, by name. */
 export const SCHEMA_NAMES = ['agent', 'correlator', 'rules', 'topology', 'rule-test', 'metrics', 'state', 'events'] as const;
@@ -17,7 +17,7 @@ async function schemaFor(name: string): Promise<object | undefined> {
     case 'topology':
       return (await import('../../correlator/topology/schema.js')).topologyFileSchema;
     case 'rule-test':
-      return (await import('../../correlator/rules/test-schema.js')).ruleTestSchema;
+      return (await import('../../correlator/rule-tools/test-schema.js')).ruleTestSchema;
     case 'metrics':
       return (await import('../../protocol/schema.js')).metricsSchema;
     case 'state':

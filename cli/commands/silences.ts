@@ -4,9 +4,9 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.js';
 import { parseDuration } from '../../common/duration.js';
-import { action } from '../run.js';
-import { dateTime, table, terminalOut } from '../output.js';
-import { apiCall, withApiOptions, type ApiOptions } from './api-client.js';
+import { action } from '../shared/run.js';
+import { dateTime, table, terminalOut } from '../shared/output.js';
+import { apiCall, withApiOptions, type ApiOptions } from '../shared/api-client.js';
 
 interface SilenceJson {
   id: string;

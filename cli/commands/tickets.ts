@@ -2,9 +2,9 @@
 
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.js';
-import { action } from '../run.js';
-import { dateTime, paint, priorityColour, table, terminalOut } from '../output.js';
-import { apiCall, withApiOptions, type ApiOptions } from './api-client.js';
+import { action } from '../shared/run.js';
+import { dateTime, paint, priorityColour, table, terminalOut } from '../shared/output.js';
+import { apiCall, withApiOptions, type ApiOptions } from '../shared/api-client.js';
 
 const STATES = ['open', 'acknowledged', 'resolved', 'closed', 'active', 'all'];
 

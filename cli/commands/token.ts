@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { UserError } from '../../common/errors.js';
 import { parseDuration } from '../../common/duration.js';
 import type { Store } from '../../correlator/store/store.js';
-import { action } from '../run.js';
-import { dateTime, table, terminalOut } from '../output.js';
+import { action } from '../shared/run.js';
+import { dateTime, table, terminalOut } from '../shared/output.js';
 
 const ROLES = ['viewer', 'operator', 'admin'];
 

@@ -9,8 +9,8 @@ import { UserError } from '../../common/errors.js';
 import { formatDuration, parseDuration } from '../../common/duration.js';
 import { SHIPPED_RULES } from '../../common/version.js';
 import type { EmbeddedBroker } from '../up/broker.js';
-import { action, guardProcess, processLogger, untilStopped } from '../run.js';
-import { paint, terminalOut } from '../output.js';
+import { action, guardProcess, processLogger, untilStopped } from '../shared/run.js';
+import { paint, terminalOut } from '../shared/output.js';
 
 interface UpOptions {
   port: string;

@@ -4,7 +4,7 @@
 // then recovers and waits for the incident to resolve. Progress goes to stderr.
 
 import mqtt, { type MqttClient } from 'mqtt';
-import type { ApiOptions } from '../commands/api-client.js';
+import type { ApiOptions } from '../shared/api-client.js';
 import { DrillAgents, phaseTiming, type Outgoing, type Scenario } from './scenario.js';
 import { observe, type Chain } from './watch.js';
 

@@ -1,7 +1,7 @@
 // What the drill sees of the response chain, read from the correlator's API: the drill's
 // incident and ticket, notifications, escalations, the runbook. Pure assessment at the end.
 
-import { apiCall, type ApiOptions } from '../commands/api-client.js';
+import { apiCall, type ApiOptions } from '../shared/api-client.js';
 
 export interface Chain {
   injectedAt: number;

@@ -15,7 +15,7 @@ import type { RunbookLibrary } from '../knowledge/runbooks.js';
 import type { Store } from '../store/store.js';
 import type { Language } from '../ticket/i18n.js';
 import type { TicketAction } from '../ticket/lifecycle.js';
-import type { TicketService } from '../ticket/service.js';
+import type { TicketService } from '../desk/service.js';
 import { parseTicketRef } from '../ticket/ticket.js';
 import { ApiError } from './errors.js';
 import { ackBody, checkBody, handoverBody, noteBody, resolveBody, silenceBody, type AckBody, type HandoverBody, type NoteBody, type ResolveBody, type SilenceBody } from './schemas.js';

@@ -5,22 +5,15 @@ import { durationMs } from '../../common/duration.js';
 import { deepFreeze } from '../../common/freeze.js';
 import { SHIPPED_RULES } from '../../common/version.js';
 import { loadYamlFile, type FileError } from '../../common/yaml-file.js';
+import type { BrokerSettings } from '../ingest/subscriber.js';
 import { correlatorConfigSchema, type CorrelatorConfigFile } from './schema.js';
 import { resolveCorrelationSection, type CorrelationSettings } from '../engine/config.js';
 import { resolveMetricsSection, type MetricsEndpoint } from '../../common/metrics-http.js';
 import { checkInfluxSection, resolveInfluxSection, type InfluxSettings } from '../timeseries/config.js';
-import { checkTicketStage, resolveTicketStage, type TicketStageConfig } from '../ticket/sections.js';
+import { checkTicketStage, resolveTicketStage, type TicketStageConfig } from './ticket-sections.js';
 
 export interface CorrelatorConfig {
-  broker: {
-    url: string;
-    username?: string;
-    password?: string;
-    clientId: string;
-    sessionExpiryS: number;
-    protocolVersion: 4 | 5;
-    tls?: { ca?: string; cert?: string; key?: string; servername?: string };
-  };
+  broker: BrokerSettings;
   sites: readonly string[];
   store: { sqlite: string; postgres?: string };
   rulesDir: string;

@@ -7,7 +7,7 @@ import { NAME_PATTERN } from '../../protocol/topics.js';
 import { metricsSectionSchema } from '../../common/metrics-http.js';
 import { influxSectionSchema } from '../timeseries/config.js';
 import { correlationSectionSchema } from '../engine/config.js';
-import { ticketStageSchemas } from '../ticket/sections.js';
+import { ticketStageSchemas } from './ticket-sections.js';
 
 const duration = { type: 'string', pattern: DURATION_PATTERN, 'x-expected': 'a duration like "1s", "5m" or "1h"' } as const;
 

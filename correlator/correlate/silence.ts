@@ -6,8 +6,7 @@
 
 import type { FromSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN, durationMs } from '../../common/duration.js';
-import { selectorSchema, type Selector } from '../rules/schema.js';
-import { compileSelector } from '../rules/selector.js';
+import { compileSelector, selectorSchema, type Selector } from '../topology/selector.js';
 import type { Alert } from '../evaluate/alert.js';
 
 export interface Silence {

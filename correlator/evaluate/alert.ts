@@ -4,7 +4,7 @@
 import type { ErrorClass } from '../../protocol/schema.js';
 import type { Priority } from '../rules/schema.js';
 import type { Effect } from '../rules/types.js';
-import type { Labels } from '../rules/selector.js';
+import type { Labels } from '../topology/selector.js';
 
 export type AlertState = 'firing' | 'resolved';
 

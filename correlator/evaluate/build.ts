@@ -1,7 +1,7 @@
 // Building an alert from a rule: one place for the fields every kind fills the same way.
 
 import { renderTitle, type Rule } from '../rules/compile.js';
-import type { Labels } from '../rules/selector.js';
+import type { Labels } from '../topology/selector.js';
 import { alertId, type Alert, type AlertReason } from './alert.js';
 import type { CheckTarget } from './events.js';
 

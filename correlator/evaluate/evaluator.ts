@@ -6,7 +6,7 @@
 
 import type { MetricsMessage, Sample, StateMessage } from '../../protocol/schema.js';
 import { COMPARE, type ForecastRule, type MetricRule, type OfflineRule, type RateRule, type Rule, type RuleSet, type ThresholdRule } from '../rules/compile.js';
-import type { Labels } from '../rules/selector.js';
+import type { Labels } from '../topology/selector.js';
 import { Topology } from '../topology/topology.js';
 import { alertId, reportedSeriesKey, type Alert, type AlertChange, type AlertReason } from './alert.js';
 import { buildAlert } from './build.js';

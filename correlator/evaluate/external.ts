@@ -3,7 +3,7 @@
 // keyed by the source's own stable id, and land on a topology node like any other alert.
 
 import type { Priority } from '../rules/schema.js';
-import type { Labels } from '../rules/selector.js';
+import type { Labels } from '../topology/selector.js';
 import type { Alert, AlertChange } from './alert.js';
 
 export interface ExternalAlert {

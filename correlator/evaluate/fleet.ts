@@ -3,7 +3,7 @@
 // wills: a Will from an older session never marks a newer session offline.
 
 import type { Inventory, StateMessage } from '../../protocol/schema.js';
-import type { Labels } from '../rules/selector.js';
+import type { Labels } from '../topology/selector.js';
 import { ClockEstimate } from './clock.js';
 
 export interface AgentRecord {

@@ -13,8 +13,35 @@ import type { Silence } from '../correlate/silence.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { Topology } from '../topology/topology.js';
 import type { CorrelatorMetrics } from '../observe/metrics.js';
-import type { CommitBatch, CommitResult, SequenceMark, Store } from '../store/store.js';
-import { planTickets } from '../ticket/ticket.js';
+import { planTickets, type TicketOp } from '../ticket/ticket.js';
+
+export interface SequenceMark {
+  agent: string;
+  seq: number;
+}
+
+export interface CommitBatch {
+  decisions: readonly Decision[];
+  tickets: readonly TicketOp[];
+  sequences: readonly SequenceMark[];
+}
+
+export interface CommitResult {
+  /** Tickets created by this commit (not ones that already existed). */
+  opened: Array<{ ticketId: number; incidentId: number }>;
+  /** Resolved tickets that a returning fault opened again (a new incident on an old ticket). */
+  reopened?: Array<{ ticketId: number; incidentId: number }>;
+  /** Every ticket this commit changed, by incident. */
+  touched?: Array<{ ticketId: number; incidentId: number; op: TicketOp['op'] }>;
+  /** Acknowledgements carried over from a merged ticket to the one it folded into. */
+  carried?: Array<{ ticketId: number; actor: string; detail: string }>;
+}
+
+/** Where a step's batch goes: the store, which the pipeline only knows by this. */
+export interface Committer {
+  readonly kind: string;
+  commit(batch: CommitBatch): Promise<CommitResult>;
+}
 
 export interface DecisionSink {
   readonly name: string;
@@ -33,7 +60,7 @@ export interface MessageSink {
 
 export interface PipelineOptions {
   engine: Engine;
-  store: Store;
+  store: Committer;
   sinks: DecisionSink[];
   messageSinks?: MessageSink[];
   metrics: CorrelatorMetrics;

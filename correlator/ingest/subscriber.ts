@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { redactUrl, type Logger } from '../../common/log.js';
 import { subscriptionFor } from '../../protocol/topics.js';
-import type { CorrelatorConfig } from '../config/load.js';
 
 export interface Subscriber {
   readonly client: MqttClient;
@@ -15,8 +14,18 @@ export interface Subscriber {
   stop(): Promise<void>;
 }
 
+export interface BrokerSettings {
+  url: string;
+  username?: string;
+  password?: string;
+  clientId: string;
+  sessionExpiryS: number;
+  protocolVersion: 4 | 5;
+  tls?: { ca?: string; cert?: string; key?: string; servername?: string };
+}
+
 export function subscribe(
-  config: CorrelatorConfig,
+  config: { broker: BrokerSettings; sites: readonly string[] },
   handle: (topic: string, payload: Buffer) => Promise<void>,
   log: Logger,
   onConnection: (connected: boolean) => void = () => {},

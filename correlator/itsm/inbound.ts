@@ -10,7 +10,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { ExternalAlert } from '../evaluate/external.js';
 import type { Priority } from '../rules/schema.js';
-import type { Labels } from '../rules/selector.js';
+import type { Labels } from '../topology/selector.js';
 
 const labels = { type: 'object', additionalProperties: { type: 'string' } } as const;
 

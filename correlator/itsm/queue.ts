@@ -7,7 +7,7 @@ import { RateLimiter, type Logger } from '../../common/log.js';
 import type { Store } from '../store/store.js';
 import type { Language } from '../ticket/i18n.js';
 import { renderReport } from '../ticket/report.js';
-import type { TicketEvent, TicketFollower } from '../ticket/service.js';
+import type { TicketEvent, TicketFollower } from '../desk/service.js';
 import { ticketRef } from '../ticket/ticket.js';
 import { incidentRef } from '../correlate/incident.js';
 import type { ItsmSpec } from './config.js';

@@ -1,23 +1,19 @@
-// Rule files → a frozen RuleSet the evaluator trusts. Everything a person can get wrong is
-// checked here, with file:line: schema errors, duplicate ids, unknown metrics (with a "did you
-// mean"), impossible hysteresis, bad regular expressions, unknown placeholders in titles,
-// composites naming rules that do not exist, windows longer than the engine keeps history, and
-// for `rules check` runbooks that are not there.
+// Rule specs → a frozen RuleSet the evaluator trusts. Everything a person can get wrong in a
+// rule is checked here (rule-tools/load.ts reads the files and reports it with file:line):
+// unknown metrics (with a "did you mean"), impossible hysteresis, bad regular expressions,
+// windows longer than the engine keeps history. Schema errors, duplicate ids, unknown
+// placeholders, composites naming rules that do not exist and missing runbooks are the
+// loader's, since they need the files.
 
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { durationMs, formatDuration } from '../../common/duration.js';
 import { deepFreeze } from '../../common/freeze.js';
-import { closest, loadYamlFile, type FileError, type SourceFile } from '../../common/yaml-file.js';
+import { closest } from '../../common/yaml-file.js';
 import { lookupMetric, measurement, metricNames } from '../../protocol/metrics.js';
-import { ruleFileSchema, type RateRuleSpec, type RuleFile, type RuleSpec, type ThresholdRuleSpec } from './schema.js';
-import { runbookProblem } from './runbook-refs.js';
-import { compileSelector, selectorProblems } from './selector.js';
-import { DEFAULT_RETENTION_MS, type AggregateRule, type Effect, type MetricRule, type Persistence, type Rule, type RuleSet } from './types.js';
+import type { RateRuleSpec, RuleSpec, ThresholdRuleSpec } from './schema.js';
+import { compileSelector } from '../topology/selector.js';
+import type { AggregateRule, Effect, MetricRule, Persistence, Rule, RuleSet } from './types.js';
 
 export * from './types.js';
-
-export const RULE_FILE_SUFFIX = '.rules.yaml';
 
 /**
  * A rule that says nothing about its effect: an agent gone is an outage for what depends on it;
@@ -34,10 +30,10 @@ export const DEFAULT_EFFECT: Record<Rule['kind'], Effect> = {
   composite: 'degraded',
 };
 
-const PLACEHOLDER = /\{([a-z_][a-z0-9_]*)\}/g;
-const BUILTIN_PLACEHOLDERS = new Set(['node', 'value', 'metric', 'agent', 'site', 'role', 'rule', 'threshold', 'hours', 'members', 'building', 'floor', 'service', 'department', 'check', 'type']);
+export const PLACEHOLDER = /\{([a-z_][a-z0-9_]*)\}/g;
+export const BUILTIN_PLACEHOLDERS = new Set(['node', 'value', 'metric', 'agent', 'site', 'role', 'rule', 'threshold', 'hours', 'members', 'building', 'floor', 'service', 'department', 'check', 'type']);
 
-type Err = (path: (string | number)[], message: string) => void;
+export type Err = (path: (string | number)[], message: string) => void;
 
 /** Shares of the field's words ("usage", "percent") two metric names have in common: finds a metric named in other words. */
 function sharedWords(word: string, options: string[]): string | undefined {
@@ -104,7 +100,7 @@ function thresholdRef(metric: string | readonly string[]) {
 }
 
 /** Checks that need the whole rule; reported against the rule's keys. */
-function checkRule(spec: RuleSpec, base: (string | number)[], err: Err, retentionMs: number): void {
+export function checkRule(spec: RuleSpec, base: (string | number)[], err: Err, retentionMs: number): void {
   const window = (key: string, value: string | number | undefined) => {
     if (typeof value !== 'string') return;
     const ms = durationMs(value);
@@ -142,7 +138,7 @@ function checkRule(spec: RuleSpec, base: (string | number)[], err: Err, retentio
   }
 }
 
-function compileRule(spec: RuleSpec, source: string): Rule {
+export function compileRule(spec: RuleSpec, source: string): Rule {
   const base = {
     id: spec.id,
     title: spec.title,
@@ -228,94 +224,6 @@ export function buildRuleSet(rules: Rule[]): RuleSet {
     aggregate: rules.filter((r) => r.kind === 'aggregate'),
     composite: rules.filter((r) => r.kind === 'composite'),
   }) as RuleSet;
-}
-
-export type RuleSetResult = { ok: true; ruleSet: RuleSet; files: string[] } | { ok: false; errors: FileError[]; files: string[] };
-
-/** Rule files of a directory (and its subdirectories), sorted so load order never changes. */
-export function ruleFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith(RULE_FILE_SUFFIX)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-export interface LoadRuleOptions {
-  displayBase?: string;
-  retentionMs?: number;
-  /** Check that every runbook a rule names is a file in this directory (`rules check`; the running correlator attaches what it finds). */
-  runbooksIn?: string;
-}
-
-export function loadRuleFiles(paths: string[], opts: LoadRuleOptions | string = {}): RuleSetResult {
-  const { displayBase = process.cwd(), retentionMs = DEFAULT_RETENTION_MS, runbooksIn } = typeof opts === 'string' ? { displayBase: opts } : opts;
-  const errors: FileError[] = [];
-  const rules: Rule[] = [];
-  const seen = new Map<string, string>();
-  const composites: Array<{ spec: RuleSpec; source: SourceFile; base: (string | number)[] }> = [];
-  for (const path of paths) {
-    const display = relative(displayBase, path) || path;
-    const loaded = loadYamlFile<RuleFile>(path, ruleFileSchema, { displayName: display });
-    if (!loaded.ok) {
-      errors.push(...loaded.errors);
-      continue;
-    }
-    const source = loaded.source;
-    loaded.value.rules.forEach((spec, i) => {
-      const errorsBefore = errors.length;
-      const base: (string | number)[] = ['rules', i];
-      const err: Err = (p, message) => errors.push(source.error(p, message));
-      const where = `${display}:${source.locate([...base, 'id']).line}`;
-      const first = seen.get(spec.id);
-      if (first) err([...base, 'id'], `duplicate rule id "${spec.id}"; first defined at ${first}`);
-      else seen.set(spec.id, where);
-      checkRule(spec, base, err, retentionMs);
-      const runbook = runbooksIn !== undefined && spec.runbook !== undefined ? runbookProblem(runbooksIn, spec.runbook) : undefined;
-      if (runbook) err([...base, 'runbook'], runbook);
-      for (const p of selectorProblems(spec.where)) err([...base, 'where', p.key], p.message);
-      if (spec.kind === 'aggregate') for (const p of selectorProblems(spec.group)) err([...base, 'group', p.key], p.message);
-      const measurementTags = 'metric' in spec ? measurement([spec.metric].flat()[0]?.split('.')[0] ?? '')?.tags ?? [] : [];
-      for (const [, name] of spec.title.matchAll(PLACEHOLDER)) {
-        const known = BUILTIN_PLACEHOLDERS.has(name as string) || measurementTags.includes(name as string) || Object.keys(spec.where ?? {}).includes(name as string);
-        if (!known) err([...base, 'title'], `unknown placeholder {${name}}; use {node}, {value}, {metric}, {threshold} or a label such as {mount}`);
-      }
-      if (spec.kind === 'composite') composites.push({ spec, source, base });
-      if (errors.length === errorsBefore) rules.push(compileRule(spec, where));
-    });
-  }
-  // Composites may name rules of any file, so they are checked once every file is read.
-  for (const { spec, source, base } of composites) {
-    if (spec.kind !== 'composite') continue;
-    const key = spec.all ? 'all' : 'sequence';
-    (spec.all ?? spec.sequence ?? []).forEach((id, j) => {
-      if (!seen.has(id)) errors.push(source.error([...base, key, j], `no rule with id "${id}"`));
-      else if (id === spec.id) errors.push(source.error([...base, key, j], 'a composite cannot contain itself'));
-    });
-  }
-  if (errors.length > 0) {
-    const order = new Map(paths.map((p, i) => [relative(displayBase, p) || p, i]));
-    errors.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.col - b.col);
-    return { ok: false, errors, files: paths };
-  }
-  return { ok: true, ruleSet: buildRuleSet(rules), files: paths };
-}
-
-export function loadRules(dir: string, opts: LoadRuleOptions | string = {}): RuleSetResult {
-  const displayBase = typeof opts === 'string' ? opts : opts.displayBase ?? process.cwd();
-  let files: string[];
-  try {
-    files = ruleFiles(dir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, files: [], errors: [{ file: relative(displayBase, dir) || dir, line: 1, col: 1, path: '', message: code === 'ENOENT' ? 'rules directory not found' : `cannot read rules directory: ${code}` }] };
-  }
-  return loadRuleFiles(files, opts);
 }
 
 /** Fills {placeholders} of a title from the alert's labels and value; unknown ones stay as written. */

@@ -4,26 +4,9 @@
 
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN } from '../../common/duration.js';
+import { selectorSchema } from '../topology/selector.js';
 
 const duration = { type: 'string', pattern: DURATION_PATTERN, 'x-expected': 'a duration like "30s", "5m" or "1h"' } as const;
-
-const matcher = {
-  description: 'A label value: exact text, a list of allowed values, {matches: regex} or {not: value}.',
-  'x-expected': 'a value, a list of values, {matches: "regex"} or {not: value}',
-  anyOf: [
-    { type: 'string' },
-    { type: 'array', items: { type: 'string' }, minItems: 1 },
-    { type: 'object', additionalProperties: false, required: ['matches'], properties: { matches: { type: 'string', minLength: 1 } } },
-    { type: 'object', additionalProperties: false, required: ['not'], properties: { not: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } } },
-  ],
-} as const;
-
-export const selectorSchema = {
-  type: 'object',
-  description: 'Which series or agents the rule applies to, by label: agent, site, role, building, floor, service, and the measurement tags (mount, iface…).',
-  propertyNames: { pattern: '^[a-z_][a-z0-9_]{0,31}$' },
-  additionalProperties: matcher,
-} as const;
 
 const common = {
   id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', 'x-expected': 'an id of lowercase letters, digits and "-"', description: 'Unique across all rule files; appears in alerts, tickets and replay output.' },
@@ -200,4 +183,3 @@ export type CompositeRuleSpec = Spec<typeof compositeRuleSchema>;
 export type RuleSpec = ThresholdRuleSpec | OfflineRuleSpec | AbsenceRuleSpec | RateRuleSpec | ForecastRuleSpec | AggregateRuleSpec | CompositeRuleSpec;
 export type RuleFile = { rules: RuleSpec[] };
 export type Priority = RuleSpec['priority'];
-export type Selector = NonNullable<RuleSpec['where']>;

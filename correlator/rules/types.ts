@@ -1,7 +1,7 @@
 // Compiled rules: what the evaluator runs. Frozen after compilation; stages trust them.
 
 import type { Priority } from './schema.js';
-import type { Labels, Predicate } from './selector.js';
+import type { Labels, Predicate } from '../topology/selector.js';
 
 /** outage: dependants are down (symptoms); degraded: they are slowed; local: only the node. */
 export type Effect = 'outage' | 'degraded' | 'local';

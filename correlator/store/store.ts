@@ -6,30 +6,13 @@
 
 import type { Decision, EngineSnapshot } from '../engine/engine.js';
 import type { Incident } from '../correlate/incident.js';
-import type { Ticket, TicketClock, TicketOp, TicketState, TimelineEntry } from '../ticket/ticket.js';
+import type { CommitBatch, CommitResult } from '../ingest/pipeline.js';
+import type { Ticket, TicketClock, TicketState, TimelineEntry } from '../ticket/ticket.js';
 import type { TicketAction, TicketEventKind } from '../ticket/lifecycle.js';
 
-export interface SequenceMark {
-  agent: string;
-  seq: number;
-}
-
-export interface CommitBatch {
-  decisions: readonly Decision[];
-  tickets: readonly TicketOp[];
-  sequences: readonly SequenceMark[];
-}
-
-export interface CommitResult {
-  /** Tickets created by this commit (not ones that already existed). */
-  opened: Array<{ ticketId: number; incidentId: number }>;
-  /** Resolved tickets that a returning fault opened again (a new incident on an old ticket). */
-  reopened?: Array<{ ticketId: number; incidentId: number }>;
-  /** Every ticket this commit changed, by incident. */
-  touched?: Array<{ ticketId: number; incidentId: number; op: TicketOp['op'] }>;
-  /** Acknowledgements carried over from a merged ticket to the one it folded into. */
-  carried?: Array<{ ticketId: number; actor: string; detail: string }>;
-}
+// The commit's shapes belong to the pipeline that makes the batches; the store implements its
+// Committer, and re-exports them so its readers need one import.
+export type { CommitBatch, CommitResult, SequenceMark } from '../ingest/pipeline.js';
 
 export interface IncidentSummary {
   incident: Incident;

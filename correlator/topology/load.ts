@@ -4,7 +4,7 @@
 
 import { relative } from 'node:path';
 import { loadYamlFile, type FileError, type SourceFile } from '../../common/yaml-file.js';
-import { compileSelector } from '../rules/selector.js';
+import { compileSelector } from './selector.js';
 import { topologyFileSchema, type MatchSpec, type NodeSpec, type PeakSpec, type TopologyFile } from './schema.js';
 import { nodeLabels, Topology, type Peak, type TopoNode } from './topology.js';
 

@@ -4,7 +4,7 @@
 // an id with a range ("ws-opd-(001..240)") or a `match` selector that adopts agents by labels.
 
 import type { FromSchema } from 'json-schema-to-ts';
-import { selectorSchema } from '../rules/schema.js';
+import { selectorSchema } from './selector.js';
 
 export const NODE_KINDS = ['server', 'app', 'database', 'storage', 'switch', 'router', 'firewall', 'wifi', 'egress', 'external', 'terminal', 'service', 'group', 'other'] as const;
 

@@ -3,7 +3,7 @@
 // use this service). Agents become nodes when they first report: by id when the file
 // declares them, through a `match` block by their labels, or standalone.
 
-import { compileSelector, type Labels, type Predicate } from '../rules/selector.js';
+import { compileSelector, type Labels, type Predicate } from './selector.js';
 import type { NodeKind } from './schema.js';
 
 export interface TopoNode {

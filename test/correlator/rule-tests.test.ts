@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expandValues, runRuleTests } from '../../correlator/rules/test-runner.js';
+import { expandValues, runRuleTests } from '../../correlator/rule-tools/test-runner.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 

@@ -5,7 +5,7 @@ import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatError } from '../../common/yaml-file.js';
-import { checkRulesAgainstTopology } from '../../correlator/rules/check.js';
+import { checkRulesAgainstTopology } from '../../correlator/rule-tools/check.js';
 import { runCli, ROOT } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 

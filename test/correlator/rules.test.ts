@@ -2,8 +2,8 @@ import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatError } from '../../common/yaml-file.js';
-import { loadRules } from '../../correlator/rules/compile.js';
-import { compileSelector } from '../../correlator/rules/selector.js';
+import { loadRules } from '../../correlator/rule-tools/load.js';
+import { compileSelector } from '../../correlator/topology/selector.js';
 import { SHIPPED_RULES } from '../../correlator/config/load.js';
 import { tmpDir } from '../helpers/tmp.js';
 

@@ -10,7 +10,7 @@ import { resolveEscalationSections } from '../../correlator/escalate/config.js';
 import { openingTerms } from '../../correlator/escalate/policy.js';
 import type { NotifyRequest } from '../../correlator/notify/notifier.js';
 import { SqliteStore } from '../../correlator/store/sqlite.js';
-import { TicketService, type TicketEvent } from '../../correlator/ticket/service.js';
+import { TicketService, type TicketEvent } from '../../correlator/desk/service.js';
 import { planTickets } from '../../correlator/ticket/ticket.js';
 import { incident, opened, raised, resolved, tookOver, T0 } from '../helpers/incidents.js';
 import { tmpDir } from '../helpers/tmp.js';

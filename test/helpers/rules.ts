@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatError } from '../../common/yaml-file.js';
-import { loadRuleFiles, type RuleSet } from '../../correlator/rules/compile.js';
+import type { RuleSet } from '../../correlator/rules/compile.js';
+import { loadRuleFiles } from '../../correlator/rule-tools/load.js';
 
 /** Compiles rule YAML through the same loader as rule files; throws with the messages if invalid. */
 export function rulesFrom(yaml: string): RuleSet {

@@ -11,7 +11,7 @@ import { resolveCorrelatorConfig } from '../../correlator/config/load.js';
 import { startCorrelator } from '../../correlator/main.js';
 import { Engine } from '../../correlator/engine/engine.js';
 import { replay, parseLine } from '../../correlator/replay/replay.js';
-import { loadRules } from '../../correlator/rules/compile.js';
+import { loadRules } from '../../correlator/rule-tools/load.js';
 import { loadTopology } from '../../correlator/topology/load.js';
 import { encode } from '../../protocol/encode.js';
 import { topicFor } from '../../protocol/topics.js';

@@ -10,7 +10,7 @@ import { silentLogger } from '../../common/log.js';
 import type { ItsmSpec } from '../../correlator/itsm/config.js';
 import { ItsmQueue, SINK_TYPES } from '../../correlator/itsm/queue.js';
 import { SqliteStore } from '../../correlator/store/sqlite.js';
-import type { TicketEvent } from '../../correlator/ticket/service.js';
+import type { TicketEvent } from '../../correlator/desk/service.js';
 import { planTickets, type Ticket } from '../../correlator/ticket/ticket.js';
 import { incident, opened, T0 } from '../helpers/incidents.js';
 import { must, startReceiver, type Received } from '../helpers/http-receiver.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { formatError, parseYaml } from '../../common/yaml-file.js';
 import { loadCorrelatorConfig } from '../../correlator/config/load.js';
 import { correlatorConfigSchema, type CorrelatorConfigFile } from '../../correlator/config/schema.js';
-import { checkTicketStage, resolveTicketStage } from '../../correlator/ticket/sections.js';
+import { checkTicketStage, resolveTicketStage } from '../../correlator/config/ticket-sections.js';
 import { ROOT } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 

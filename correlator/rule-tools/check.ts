@@ -4,7 +4,7 @@
 import { relative } from 'node:path';
 import type { FileError } from '../../common/yaml-file.js';
 import { loadTopology } from '../topology/load.js';
-import { loadRules, type RuleSetResult } from './compile.js';
+import { loadRules, type RuleSetResult } from './load.js';
 
 export function checkRulesAgainstTopology(dir: string, topologyPath?: string, displayBase = process.cwd()): RuleSetResult {
   const rules = loadRules(dir, { displayBase, runbooksIn: dir });

@@ -6,8 +6,8 @@ import { apiSectionSchema, resolveApiSection, type ApiSection, type ApiSettings 
 import { checkEscalationSections, escalationSectionSchema, resolveEscalationSections, slaSectionSchema, type EscalationSection, type EscalationSettings, type SlaSection } from '../escalate/config.js';
 import { itsmSectionSchema, type ItsmSection, type ItsmSpec } from '../itsm/config.js';
 import { checkNotifySection, notifySectionSchema, resolveNotifySection, type NotifySection, type NotifySettings } from '../notify/config.js';
-import { checkTicketsSection, languageSchema, resolveTicketsSection, ticketsSectionSchema, type TicketsSection, type TicketsSettings } from './config.js';
-import type { Language } from './i18n.js';
+import { checkTicketsSection, languageSchema, resolveTicketsSection, ticketsSectionSchema, type TicketsSection, type TicketsSettings } from '../ticket/config.js';
+import type { Language } from '../ticket/i18n.js';
 
 export const ticketStageSchemas = {
   language: languageSchema,

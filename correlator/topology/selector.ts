@@ -1,6 +1,28 @@
-// Label selectors of rules (`where:`), compiled once into plain predicates.
+// Label selectors (a rule's `where:`, a topology's `match:` and `terminals:`, a silence's
+// matchers), compiled once into plain predicates. Topology holds them because it is the
+// lowest layer that selects by label; rules and silences reuse the same schema.
 
-import type { Selector } from './schema.js';
+import type { FromSchema } from 'json-schema-to-ts';
+
+const matcherSchema = {
+  description: 'A label value: exact text, a list of allowed values, {matches: regex} or {not: value}.',
+  'x-expected': 'a value, a list of values, {matches: "regex"} or {not: value}',
+  anyOf: [
+    { type: 'string' },
+    { type: 'array', items: { type: 'string' }, minItems: 1 },
+    { type: 'object', additionalProperties: false, required: ['matches'], properties: { matches: { type: 'string', minLength: 1 } } },
+    { type: 'object', additionalProperties: false, required: ['not'], properties: { not: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } } },
+  ],
+} as const;
+
+export const selectorSchema = {
+  type: 'object',
+  description: 'Which series or agents the rule applies to, by label: agent, site, role, building, floor, service, and the measurement tags (mount, iface…).',
+  propertyNames: { pattern: '^[a-z_][a-z0-9_]{0,31}$' },
+  additionalProperties: matcherSchema,
+} as const;
+
+export type Selector = FromSchema<typeof selectorSchema>;
 
 export type Labels = Readonly<Record<string, string>>;
 export type Predicate = (labels: Labels) => boolean;

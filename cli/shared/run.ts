@@ -1,8 +1,8 @@
 // How every command ends: a UserError prints its lines and exits non-zero; anything else is a
 // bug, printed as one line (with the stack only under WARDWATCH_DEBUG=1).
 
-import { UserError } from '../common/errors.js';
-import { createLogger, type Logger } from '../common/log.js';
+import { UserError } from '../../common/errors.js';
+import { createLogger, type Logger } from '../../common/log.js';
 import { paint, terminalOut } from './output.js';
 
 export const EXIT_USAGE = 2;

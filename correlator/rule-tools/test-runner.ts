@@ -10,7 +10,7 @@ import type { MetricsMessage, Sample, StateMessage } from '../../protocol/schema
 import { Engine } from '../engine/engine.js';
 import { loadTopology } from '../topology/load.js';
 import { Topology } from '../topology/topology.js';
-import { loadRuleFiles } from './compile.js';
+import { loadRuleFiles } from './load.js';
 import { ruleTestSchema, type RuleTestCase, type RuleTestFile } from './test-schema.js';
 
 export const DEFAULT_TEST_START = Date.parse('2026-01-05T09:00:00+08:00');

@@ -11,8 +11,8 @@ import { dueSteps, nextStepAt, policyFor, resolveTargets, type Directory, type P
 import type { DecisionSink } from '../ingest/pipeline.js';
 import type { NotifyRequest } from '../notify/notifier.js';
 import type { ActResult, CommitResult, Store } from '../store/store.js';
-import type { TicketAction, TicketEventKind } from './lifecycle.js';
-import { SYSTEM_ACTOR, ticketRef, type Ticket, type TicketClock } from './ticket.js';
+import type { TicketAction, TicketEventKind } from '../ticket/lifecycle.js';
+import { SYSTEM_ACTOR, ticketRef, type Ticket, type TicketClock } from '../ticket/ticket.js';
 
 export interface TicketEvent {
   type: TicketEventKind;

@@ -17,7 +17,7 @@ import { RunbookLibrary } from '../knowledge/runbooks.js';
 import { Notifier } from '../notify/notifier.js';
 import type { CorrelatorMetrics } from '../observe/metrics.js';
 import type { Store } from '../store/store.js';
-import { TicketService, type TicketEvent } from './service.js';
+import { TicketService, type TicketEvent } from '../desk/service.js';
 
 /** The time-series writer's view of ticket events (correlator/timeseries). */
 export interface TicketEventRecorder {

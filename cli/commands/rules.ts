@@ -9,7 +9,7 @@ export function rulesCommand(program: Command): void {
   rules
     .command('check')
     .description('validate rule files; prints file:line:column: message for every problem')
-    .argument('[dir]', 'directory of *.rules.yaml files', SHIPPED_RULES)
+    .argument('[dir]', 'directory of *.rules.yaml (or *.rules.yml) files, or one rule file', SHIPPED_RULES)
     .option('-t, --topology <file>', 'also check the topology file, and that rules name only nodes it declares')
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -32,15 +32,17 @@ Examples:
           out.line(
             JSON.stringify(
               result.ok
-                ? { ok: true, files: result.files.map((f) => relative(process.cwd(), f)), rules: result.ruleSet.rules.map((r) => ({ id: r.id, kind: r.kind, priority: r.priority, source: r.source })) }
-                : { ok: false, files: result.files.map((f) => relative(process.cwd(), f)), errors: result.errors },
+                ? { ok: true, files: result.files.map((f) => relative(process.cwd(), f)), rules: result.ruleSet.rules.map((r) => ({ id: r.id, kind: r.kind, priority: r.priority, source: r.source })), ignored: result.ignored ?? [] }
+                : { ok: false, files: result.files.map((f) => relative(process.cwd(), f)), errors: result.errors, ignored: result.ignored ?? [] },
               null,
               2,
             ),
           );
         } else if (result.ok) {
+          for (const i of result.ignored ?? []) out.line(`ignored  ${i.file}: ${i.why}`);
           out.line(`${paint(out, 'green', 'OK')}  ${result.ruleSet.rules.length} rules in ${result.files.length} file(s)`);
         } else {
+          for (const i of result.ignored ?? []) out.error(`ignored  ${i.file}: ${i.why}`);
           for (const e of result.errors) out.error(formatError(e));
           out.error(paint(out, 'red', `${result.errors.length} problem(s) in ${dir}`));
         }

@@ -13,21 +13,38 @@ import { selectorProblems } from '../topology/selector.js';
 import { runbookProblem } from './runbook-refs.js';
 
 export const RULE_FILE_SUFFIX = '.rules.yaml';
+/** Rule file names: `*.rules.yaml`, or `*.rules.yml` as some editors and tools prefer. */
+const RULE_FILE = /\.rules\.ya?ml$/;
+const YAML_FILE = /\.ya?ml$/;
 
-export type RuleSetResult = { ok: true; ruleSet: RuleSet; files: string[] } | { ok: false; errors: FileError[]; files: string[] };
+export type RuleSetResult = ({ ok: true; ruleSet: RuleSet; files: string[] } | { ok: false; errors: FileError[]; files: string[] }) & {
+  /** YAML files of the directory that are not rule files by name, and why they were left out. */
+  ignored?: Array<{ file: string; why: string }>;
+};
 
-/** Rule files of a directory (and its subdirectories), sorted so load order never changes. */
-export function ruleFiles(dir: string): string[] {
-  const out: string[] = [];
+/** Rule files of a directory (and its subdirectories), sorted so load order never changes; or the one file named. */
+export function scanRuleFiles(path: string): { files: string[]; ignored: Array<{ file: string; why: string }> } {
+  const files: string[] = [];
+  const ignored: Array<{ file: string; why: string }> = [];
+  if (!statSync(path).isDirectory()) return { files: [path], ignored };
   const walk = (d: string) => {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith(RULE_FILE_SUFFIX)) out.push(p);
+      else if (RULE_FILE.test(name)) files.push(p);
+      // Rule tests, drills and topologies live beside rules under names of their own.
+      else if (YAML_FILE.test(name) && !/\.(test|topology)\.ya?ml$/.test(name) && !d.split(/[\\/]/).some((part) => part === 'drills' || part === 'tests' || part === 'examples')) {
+        ignored.push({ file: p, why: `not a rule file by name (rule files end in ${RULE_FILE_SUFFIX} or .rules.yml)` });
+      }
     }
   };
-  walk(dir);
-  return out;
+  walk(path);
+  return { files, ignored };
+}
+
+/** Rule files of a directory (and its subdirectories), sorted so load order never changes. */
+export function ruleFiles(dir: string): string[] {
+  return scanRuleFiles(dir).files;
 }
 
 export interface LoadRuleOptions {
@@ -92,12 +109,13 @@ export function loadRuleFiles(paths: string[], opts: LoadRuleOptions | string = 
 
 export function loadRules(dir: string, opts: LoadRuleOptions | string = {}): RuleSetResult {
   const displayBase = typeof opts === 'string' ? opts : opts.displayBase ?? process.cwd();
-  let files: string[];
+  let scanned: ReturnType<typeof scanRuleFiles>;
   try {
-    files = ruleFiles(dir);
+    scanned = scanRuleFiles(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return { ok: false, files: [], errors: [{ file: relative(displayBase, dir) || dir, line: 1, col: 1, path: '', message: code === 'ENOENT' ? 'rules directory not found' : `cannot read rules directory: ${code}` }] };
   }
-  return loadRuleFiles(files, opts);
+  const ignored = scanned.ignored.map((i) => ({ file: relative(displayBase, i.file) || i.file, why: i.why }));
+  return { ...loadRuleFiles(scanned.files, opts), ...(ignored.length > 0 ? { ignored } : {}) };
 }

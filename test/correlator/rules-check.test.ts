@@ -82,3 +82,25 @@ t.test('correlator --check also finds a missing runbook', async (t) => {
   t.not(r.status, 0);
   t.match(r.stderr, /rules\[0\]\.runbook: runbook file "runbooks\/cpu\.md" not found in the rules directory/);
 });
+
+t.test('rules check says which files it left out, takes .rules.yml and one file, and refuses a directory with no rules', async (t) => {
+  const dir = tmpDir(t, 'rules-files-');
+  const cpu = `rules:\n${threshold('cpu-hot', 'cpu.usage_percent')}`;
+  writeFileSync(join(dir, 'lis.yaml'), cpu);
+  writeFileSync(join(dir, 'host.rules.yml'), cpu);
+  const both = runCli(['rules', 'check', dir]);
+  t.equal(both.status, 0, both.stderr);
+  t.match(both.stdout, /ignored {2}\S*lis\.yaml: not a rule file by name \(rule files end in \.rules\.yaml or \.rules\.yml\)/);
+  t.match(both.stdout, /OK {2}1 rules in 1 file\(s\)/, 'the .rules.yml file is read');
+
+  const one = runCli(['rules', 'check', join(dir, 'lis.yaml')]);
+  t.equal(one.status, 0, 'one file named on the command line is checked whatever its name');
+  t.match(one.stdout, /OK {2}1 rules in 1 file\(s\)/);
+
+  const empty = tmpDir(t, 'rules-none-');
+  writeFileSync(join(empty, 'lis.yaml'), cpu);
+  const none = runCli(['rules', 'check', empty]);
+  t.equal(none.status, 1, 'no rules is an error, not "OK 0 rules"');
+  t.match(none.stderr, /no rule files here \(rule files end in \.rules\.yaml or \.rules\.yml\); ignored: \S*lis\.yaml/);
+  t.notMatch(none.stderr, /at .*\.js:\d+/, 'no stack trace');
+});

@@ -92,7 +92,7 @@ export const channelSchema = {
 } as const;
 
 const route = {
-  description: '"all" for every channel, or a list of channel names.',
+  description: '"all" for every channel but those only named for drills, or a list of channel names.',
   'x-expected': '"all" or a list of channel names',
   anyOf: [{ const: 'all' }, { type: 'array', items: { type: 'string' } }],
 } as const;
@@ -157,7 +157,9 @@ export function checkNotifySection(n: NotifySection | undefined): Array<{ path: 
 
 export function resolveNotifySection(n: NotifySection | undefined): NotifySettings {
   const channels = new Map(Object.entries(n?.channels ?? {}));
-  const all = [...channels.keys()];
+  // "all" is every real channel: a drill room is for drills, and a real P1 is no drill.
+  const drillOnly = new Set((n?.drill?.channels ?? []).filter((c) => !Object.values(n?.routes ?? {}).some((r) => Array.isArray(r) && r.includes(c))));
+  const all = [...channels.keys()].filter((c) => !drillOnly.has(c));
   const groups = all.filter((c) => !isPersonal(channels.get(c) as ChannelSpec));
   const pick = (p: Priority, fallback: string[]) => {
     const r = n?.routes?.[p];

@@ -80,7 +80,9 @@ export class Notifier {
     if (req.drill && !(req.page && this.settings.drill.allowPage)) {
       return { channels: this.settings.drill.channels.filter((c) => this.outboxes.has(c)), recordOnly: routed.filter(fits) };
     }
-    return { channels: routed.filter(fits), recordOnly: [] };
+    // A drill allowed to page reaches the real routes, and its drill room as well.
+    const drillRoom = req.drill ? this.settings.drill.channels.filter((c) => this.outboxes.has(c) && !routed.includes(c)) : [];
+    return { channels: [...routed.filter(fits), ...drillRoom], recordOnly: [] };
   }
 
   notify(req: NotifyRequest): Message {

@@ -1,4 +1,4 @@
-// Routing: P1 to every channel, personal channels only for what needs a person, drills to the
+// Routing: P1 to every channel but the drill room, personal channels only for what needs a person, drills to the
 // drill channel or recorded only, unless the drill asked to page and the config allows it.
 
 import t from 'tap';
@@ -14,11 +14,11 @@ const channels = (url: string) => ({
 t.test('routes', async (t) => {
   const r = await startReceiver(t, () => ({ status: 200 }));
   const { notifier } = setup(t, channels(r.url), { drill: { channels: ['drill'] } });
-  t.same(notifier.route({ priority: 'P1', kind: 'opened' }), { channels: ['noc', 'drill', 'sms'], recordOnly: [] }, 'P1: every channel');
-  t.same(notifier.route({ priority: 'P1', kind: 'update' }), { channels: ['noc', 'drill'], recordOnly: [] }, 'updates skip personal channels');
+  t.same(notifier.route({ priority: 'P1', kind: 'opened' }), { channels: ['noc', 'sms'], recordOnly: [] }, 'P1: every channel but the drill room (a real P1 is no drill)');
+  t.same(notifier.route({ priority: 'P1', kind: 'update' }), { channels: ['noc'], recordOnly: [] }, 'updates skip personal channels');
   t.same(notifier.route({ priority: 'P2', kind: 'escalated', channels: ['sms'] }), { channels: ['sms'], recordOnly: [] }, 'an escalation step names its own channels');
-  t.same(notifier.route({ priority: 'P1', kind: 'opened', drill: 'd1' }), { channels: ['drill'], recordOnly: ['noc', 'drill', 'sms'] }, 'a drill goes to the drill channel');
-  t.same(notifier.route({ priority: 'P1', kind: 'opened', drill: 'd1', page: true }), { channels: ['drill'], recordOnly: ['noc', 'drill', 'sms'] }, '--page is refused unless the config allows it');
+  t.same(notifier.route({ priority: 'P1', kind: 'opened', drill: 'd1' }), { channels: ['drill'], recordOnly: ['noc', 'sms'] }, 'a drill goes to the drill channel');
+  t.same(notifier.route({ priority: 'P1', kind: 'opened', drill: 'd1', page: true }), { channels: ['drill'], recordOnly: ['noc', 'sms'] }, '--page is refused unless the config allows it');
 });
 
 t.test('a drill without drill channels is recorded, never sent', async (t) => {

@@ -70,7 +70,13 @@ export async function runDrill(run: DrillRun): Promise<Chain> {
     chain.clearedAt = Date.now();
     run.progress(`drill ${run.drillId}: fault cleared; waiting for the incident to resolve`);
     const until = Date.now() + Math.max(recover.forMs, run.waitMs);
+    // Agents that came back keep reporting like a live host (an empty metrics message is enough):
+    // one that only announced itself would be silent for three of its intervals and count as
+    // offline again before the incident could resolve.
+    const reporting = new Set(scenario.recover.send.filter((s) => s.metrics).map((s) => s.agent));
+    const heartbeats = [...gone].filter((a) => !reporting.has(a));
     for (let r = 1; ; r++) {
+      for (const a of heartbeats) await publish(client, agents.build({ agent: a, metrics: [] }, Date.now()));
       for (const s of scenario.recover.send) await publish(client, agents.build(s, Date.now()));
       await observe(run.api, run.drillId, chain).catch(() => undefined);
       const done = !chain.incident || chain.incident.state === 'resolved';

@@ -245,6 +245,13 @@ t.test('silence while the link is down proves nothing: no agent goes offline for
 
 // ── checks that name their target: through the correlator itself, with check alerts as data ──
 
+/** A database and four applications with no declared dependency on it: only their checks say so. */
+const CHECKED_DB = `
+nodes:
+  - { id: db-01, kind: database }
+  - { id: app-(1..4), kind: app }
+`;
+
 function checkAlert(node: string, target: string, at: number, errorClass: Alert['errorClass'] = 'refused'): Alert {
   return {
     id: `check-failing|${node}|check=db`,
@@ -267,11 +274,7 @@ function checkAlert(node: string, target: string, at: number, errorClass: Alert[
 }
 
 t.test('check targets: machines whose checks of one database fail are one incident at the database', async (t) => {
-  const topo = topologyFrom(`
-nodes:
-  - { id: db-01, kind: database }
-  - { id: app-(1..4), kind: app }
-`);
+  const topo = topologyFrom(CHECKED_DB);
   const c = new Correlator(undefined, topo, { settleMs: 10_000, holdMs: 15_000, heard: () => undefined });
   const out: IncidentDecision[] = [];
   for (let i = 1; i <= 3; i++) out.push(...c.handle({ type: 'alert.firing', alert: checkAlert(`app-${i}`, 'db-01', T0 + i * 1000), reason: 'threshold-crossed' }, T0 + i * 1000));
@@ -285,11 +288,7 @@ nodes:
 });
 
 t.test('check targets: while the target has its own outage alert, its checkers are symptoms', async (t) => {
-  const topo = topologyFrom(`
-nodes:
-  - { id: db-01, kind: database }
-  - { id: app-(1..4), kind: app }
-`);
+  const topo = topologyFrom(CHECKED_DB);
   const c = new Correlator(undefined, topo, { settleMs: 10_000 });
   const down: Alert = { ...checkAlert('db-01', 'db-01', T0), id: 'node-down|db-01|', rule: 'node-down', kind: 'offline', labels: {}, title: 'db-01 is not reporting', reason: 'last-will' };
   delete down.targetNode;

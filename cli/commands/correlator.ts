@@ -19,7 +19,8 @@ Signals:
 Examples:
   $ wardwatch correlator --config /etc/wardwatch/correlator.yaml
   $ wardwatch correlator --config correlator.yaml --check
-  $ kill -HUP $(pidof wardwatch)        # reload rules`,
+  $ systemctl reload wardwatch-correlator   # reload rules, as a service
+  $ pkill -HUP -f 'correlator --config'    # reload rules, started by hand (the process is node)`,
     )
     .action(
       action(async (opts: { config: string; check?: boolean; print?: boolean }) => {

@@ -26,7 +26,7 @@ import type { Alert, AlertChange } from '../evaluate/alert.js';
 import { Topology } from '../topology/topology.js';
 import { assess } from './impact.js';
 import type { Evidence, Incident, IncidentAlert } from './incident.js';
-import { behind, bestSuspect, DEFAULT_INFERENCE, enough, seconds, suspicionDetail, unheardSince, type Behind, type Candidate, type InferenceOptions } from './inference.js';
+import { behind, bestSuspect, DEFAULT_INFERENCE, enough, noneBehind, seconds, suspicionDetail, unheardSince, type Behind, type Candidate, type InferenceOptions } from './inference.js';
 import { silenceActive, silenceCovers, type Silence } from './silence.js';
 
 export type IncidentDecision =
@@ -621,7 +621,7 @@ export class Correlator {
 
   /** Machines whose checks of a target fail with an outage alert. */
   private checkersOf(target: string): Behind {
-    const b: Behind = { observed: 0, failing: 0, oldestAlive: Infinity, newestAlive: -Infinity, firstFailure: Infinity, lastFailure: -Infinity, aliveSeen: [] };
+    const b = noneBehind();
     const nodes = new Set<string>();
     for (const id of this.byTarget.get(target) ?? []) {
       const a = this.firing.get(id);
@@ -737,7 +737,7 @@ export class Correlator {
       }
     }
     for (const count of tops.values()) if (count >= 0.9 * lost.size) return undefined;
-    return { node: MONITORING_PATH, via: 'topology', behind: { observed: Math.max(fleet, lost.size), failing: lost.size, oldestAlive: Infinity, newestAlive: -Infinity, firstFailure: first, lastFailure: last, aliveSeen: [] } };
+    return { node: MONITORING_PATH, via: 'topology', behind: { ...noneBehind(), observed: Math.max(fleet, lost.size), failing: lost.size, firstFailure: first, lastFailure: last } };
   }
 
   private openSuspected(c: Candidate, trigger: Alert, at: number, out: IncidentDecision[]): Incident {

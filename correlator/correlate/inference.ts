@@ -20,14 +20,16 @@ export interface Behind {
   observed: number;
   /** Of those, how many have an outage-effect alert firing (placed or still waiting). */
   failing: number;
-  /** The earliest and latest arrival of data from a reporting node behind it that is not failing. */
-  oldestAlive: number;
-  newestAlive: number;
   /** First and last firing of the failing ones (arrival time), for the evidence line. */
   firstFailure: number;
   lastFailure: number;
   /** When each reporting node behind it that is not failing was last heard from, ascending. */
   aliveSeen: number[];
+}
+
+/** Nothing behind it yet: the start of every count. */
+export function noneBehind(): Behind {
+  return { observed: 0, failing: 0, firstFailure: Infinity, lastFailure: -Infinity, aliveSeen: [] };
 }
 
 /** Reporting nodes behind it not heard from since `t`: their silence may yet be a failure. */
@@ -64,7 +66,7 @@ export interface NodeFacts {
 
 /** Counts the nodes behind `upstream` that report and that fail (through live paths only). */
 export function behind(topology: Topology, upstream: string, down: Failing, facts: NodeFacts): Behind {
-  const out: Behind = { observed: 0, failing: 0, oldestAlive: Infinity, newestAlive: -Infinity, firstFailure: Infinity, lastFailure: -Infinity, aliveSeen: [] };
+  const out = noneBehind();
   for (const n of topology.liveDescendants(upstream, down)) {
     const failing = facts.failing(n);
     if (failing && facts.explainedElsewhere(n, upstream)) continue;
@@ -78,11 +80,7 @@ export function behind(topology: Topology, upstream: string, down: Failing, fact
         out.firstFailure = Math.min(out.firstFailure, at);
         out.lastFailure = Math.max(out.lastFailure, at);
       }
-    } else if (seen !== undefined) {
-      out.oldestAlive = Math.min(out.oldestAlive, seen);
-      out.newestAlive = Math.max(out.newestAlive, seen);
-      out.aliveSeen.push(seen);
-    }
+    } else if (seen !== undefined) out.aliveSeen.push(seen);
   }
   out.aliveSeen.sort((a, b) => a - b);
   return out;

@@ -170,6 +170,9 @@ export class Engine {
           const after = this.fleet.get(m.agent);
           if (after && before !== after.online) out.push({ type: after.online ? 'agent.online' : 'agent.offline', agent: { ...after }, at });
           else if (!after && before !== undefined && m.reason === 'retired') {
+            // Forgotten: nothing about it may count as a reporting node any more.
+            this.heard.delete(m.agent);
+            this.seen.delete(m.agent);
             out.push({ type: 'agent.retired', agent: { id: m.agent, site: m.site, online: false, session: m.session, labels: {}, intervalMs: 0, lastSeenAt: at, lastTs: m.ts, lastSeq: m.seq }, at });
           }
           if (m.online) {

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { Engine } from '../../correlator/engine/engine.js';
 import { birth, cpu, metrics } from '../helpers/messages.js';
-import { rulesFrom, topologyFrom } from '../helpers/rules.js';
+import { rulesFrom, topologyFrom, CPU_RULE } from '../helpers/rules.js';
 
 const HOSPITAL = `
 site: main
@@ -63,16 +63,7 @@ t.test('a standalone node is adopted when the birth brings its labels, and the i
 });
 
 t.test('the engine adopts an agent whose metrics arrive before its birth', async (t) => {
-  const rules = rulesFrom(`rules:
-  - id: cpu-high
-    kind: threshold
-    title: "CPU on {node}"
-    priority: P3
-    metric: cpu.usage_percent
-    op: ">"
-    value: 90
-`);
-  const e = new Engine(rules, { topology: topologyFrom(HOSPITAL) });
+  const e = new Engine(rulesFrom(`rules:${CPU_RULE}`), { topology: topologyFrom(HOSPITAL) });
   const t0 = Date.UTC(2026, 11, 7, 8, 0);
   e.handle({ type: 'message', message: metrics('ws-0301', 4, t0, [cpu(20)]), at: t0 });
   t.equal(e.topology.node('ws-0301')?.origin, 'agent', 'nothing known yet but the site');
